@@ -1,0 +1,182 @@
+"""The `brickyard` command: grade exercises, prepare base images, clean up."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from grader import __version__
+from grader.engine import cleanup
+from grader.engine.client import EngineUnavailable, connect
+from grader.engine.labels import RunIdentity
+from grader.plugin import ExerciseResult, GradingPlugin
+from grader.reports.json_report import write_json
+from grader.reports.model import GradingReport
+from grader.reports.terminal import TerminalReport
+from grader.workspace import ExerciseFolder, SelectionError, discover, select, solutions_overlay
+
+log = logging.getLogger(__name__)
+
+#: Exit statuses: grading ran (whatever the score), or it could not run and why.
+EXIT_GRADED, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_INTERRUPTED = 0, 2, 3, 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    handler = {"grade": run_grade, "images": run_images, "clean": run_clean}[args.command]
+    try:
+        return handler(args)
+    except EngineUnavailable as error:
+        print(f"brickyard: {error}", file=sys.stderr)
+        return EXIT_NO_ENGINE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="brickyard", description="Grade Docker exercises on a real engine.")
+    parser.add_argument("--version", action="version", version=f"brickyard {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    grade = commands.add_parser("grade", help="build and run the exercises and grade them")
+    grade.add_argument("selectors", nargs="*", metavar="SELECTOR", help="exercise number (01) or name (first-image); all when none")
+    grade.add_argument("--root", type=Path, default=Path("."), help="the tree whose exercises/ to grade (default: here)")
+    grade.add_argument("--solutions", action="store_true", help="grade each exercise with its solution laid over the starter, in a temporary copy")
+    grade.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    grade.add_argument("-v", "--verbose", action="store_true", help="show evidence for passing checks and the grader's log")
+    grade.add_argument("-q", "--quiet", action="store_true", help="show only failing checks and the scores")
+
+    images = commands.add_parser("images", help="make the base images the exercises use available")
+    images.add_argument("--stand-in", action="store_true", help="build stand-ins even where a registry answers")
+
+    commands.add_parser("clean", help="remove what killed grading runs left on the engine")
+    return parser
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    root = args.root.resolve()
+    folders = discover(root)
+    if not folders:
+        print(f"brickyard: no exercises found in {root / 'exercises'}; run this in the assignment's folder or pass --root DIR.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        chosen = select(folders, args.selectors)
+    except SelectionError as error:
+        print(f"brickyard: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+    client = connect()
+    terminal = TerminalReport(verbose=args.verbose, quiet=args.quiet)
+    engine = client.version().get("Version", "?")
+    what = "solutions" if args.solutions else "your work"
+    terminal.write(f"brickyard {__version__}: grading {what} in {len(chosen)} exercise(s) on Docker Engine {engine}")
+
+    started = time.monotonic()
+    identity = RunIdentity()
+    with stop_on_sigterm():
+        if args.solutions:
+            with solutions_overlay(root, chosen) as copies:
+                results = grade_folders(copies, client, identity, terminal)
+        else:
+            results = grade_folders(chosen, client, identity, terminal)
+    report = GradingReport(results, identity.run_id, time.monotonic() - started, engine)
+    terminal.summary(report)
+    if args.json:
+        write_json(report, args.json)
+        terminal.write(f"JSON report: {args.json}")
+    return EXIT_GRADED
+
+
+def grade_folders(
+    folders: list[ExerciseFolder],
+    client: object,
+    identity: RunIdentity,
+    terminal: TerminalReport,
+) -> list[ExerciseResult]:
+    """Grade `folders` through pytest with the grading plugin; return results in order."""
+    plugin = GradingPlugin(client, identity, terminal.listen)  # type: ignore[arg-type]
+    results: dict[str, ExerciseResult] = {}
+    specs = []
+    for folder in folders:
+        spec = folder.path / "exercise.yaml"
+        if spec.is_file():
+            specs.append(str(spec))
+        else:
+            missing = ExerciseResult(folder.id, "", error=f"{spec} is missing: this folder has no exercise spec, so it cannot be graded.")
+            results[folder.id] = missing
+            terminal.exercise_error(missing)
+    if specs:
+        with tempfile.TemporaryDirectory(prefix="brickyard-pytest-") as scratch:
+            ini = Path(scratch) / "pytest.ini"
+            ini.write_text("[pytest]\n")
+            pytest.main(pytest_arguments(ini, specs), plugins=[plugin])
+    results.update(plugin.exercises)
+    return [results[folder.id] for folder in folders if folder.id in results]
+
+
+def pytest_arguments(ini: Path, specs: list[str]) -> list[str]:
+    """pytest's command line for grading: no terminal output, no student conftest."""
+    return [
+        "-c", str(ini),
+        "--rootdir", str(ini.parent),
+        "-p", "no:terminal",
+        "-p", "no:cacheprovider",
+        "-p", "no:doctest",
+        "-p", "no:warnings",
+        # A student's conftest.py must never run inside the grader.
+        "--noconftest",
+        *specs,
+    ]
+
+
+class stop_on_sigterm:
+    """Turn SIGTERM into KeyboardInterrupt while grading, so cleanup runs as on Ctrl-C."""
+
+    def __enter__(self) -> None:
+        self.previous = signal.signal(signal.SIGTERM, self.interrupt)
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGTERM, self.previous)
+
+    @staticmethod
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+
+def run_images(args: argparse.Namespace) -> int:
+    from grader.engine.images import StandInError, ensure_images
+
+    client = connect()
+    try:
+        ensure_images(client, progress=lambda line: print(f"images: {line}", flush=True), force_stand_in=args.stand_in)
+    except StandInError as error:
+        print(f"brickyard: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    client = connect()
+    removed = cleanup.remove_orphans(client)
+    print(f"removed {removed} object(s) left by grading runs whose process has ended")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

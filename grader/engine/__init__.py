@@ -1,0 +1,1 @@
+"""The engine layer: everything that talks to the Docker engine."""

@@ -1,0 +1,153 @@
+"""Building a student's image with the docker SDK, with a deadline and the build log kept."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import docker.utils
+
+from grader.engine.client import first_line
+
+log = logging.getLogger(__name__)
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_STEP_IMAGE = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
+
+
+@dataclass
+class BuildStep:
+    """One Dockerfile instruction as the legacy builder reported it."""
+
+    number: int
+    instruction: str
+    cached: bool = False
+    image_id: str | None = None
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: an image id, or the reason there is none."""
+
+    tag: str
+    image_id: str | None = None
+    error: str | None = None
+    log_lines: list[str] = field(default_factory=list)
+    steps: list[BuildStep] = field(default_factory=list)
+    seconds: float = 0.0
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.image_id is not None and self.error is None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """Return the last lines of the build output, for feedback and evidence."""
+        return "\n".join(self.log_lines[-lines:])
+
+    def intermediate_ids(self) -> list[str]:
+        """Return the ids of the images this build made for its steps, last step first.
+
+        A FROM step reports the base image's id: that image is not the build's to remove.
+        """
+        return [
+            step.image_id
+            for step in reversed(self.steps)
+            if step.image_id and not step.instruction.upper().startswith("FROM")
+        ]
+
+
+def build_image(
+    client: docker.DockerClient,
+    context: Path,
+    dockerfile: str,
+    tag: str,
+    labels: dict[str, str],
+    timeout: float,
+    network_mode: str = "none",
+    buildargs: dict[str, str] | None = None,
+) -> BuildResult:
+    """Build `context` with `dockerfile` into `tag`; never take longer than `timeout`."""
+    result = BuildResult(tag=tag)
+    if not (context / dockerfile).is_file():
+        result.error = f"There is no {dockerfile} in {context}."
+        return result
+
+    # A client of its own, so that closing it on timeout aborts only this build: the
+    # engine cancels a legacy build when its client goes away.
+    api = docker.APIClient(
+        **docker.utils.kwargs_from_env(),
+        version=client.api.api_version,
+        timeout=int(timeout) + 30,
+    )
+    done = threading.Event()
+    started = time.monotonic()
+
+    def consume() -> None:
+        try:
+            stream = api.build(
+                path=str(context),
+                dockerfile=dockerfile,
+                tag=tag,
+                labels=labels,
+                network_mode=network_mode,
+                buildargs=buildargs or {},
+                rm=True,
+                forcerm=True,
+                decode=True,
+            )
+            for chunk in stream:
+                read_chunk(result, chunk)
+        except (docker.errors.DockerException, OSError, ValueError) as error:
+            if not result.timed_out:
+                result.error = f"The engine stopped the build: {first_line(error)}"
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=consume, name=f"build {tag}", daemon=True)
+    worker.start()
+    if not done.wait(timeout):
+        result.timed_out = True
+        result.error = f"The build did not finish within {timeout:g} s and was stopped."
+        api.close()
+        done.wait(30)
+    api.close()
+    result.seconds = time.monotonic() - started
+    if result.error:
+        result.image_id = None
+    elif result.image_id is None:
+        result.error = "The build ended without producing an image."
+    log.info("built %s in %.1fs: %s", tag, result.seconds, result.error or result.image_id)
+    return result
+
+
+def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> None:
+    """Fold one decoded chunk of the engine's build stream into `result`."""
+    if "error" in chunk:
+        result.error = str(chunk["error"]).strip()
+        result.log_lines.append(result.error)
+        return
+    aux = chunk.get("aux")
+    if isinstance(aux, dict) and "ID" in aux:
+        result.image_id = str(aux["ID"])
+    text = chunk.get("stream")
+    if not isinstance(text, str):
+        return
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line:
+            continue
+        result.log_lines.append(line)
+        if match := _STEP.match(line):
+            result.steps.append(BuildStep(int(match[1]), match[3]))
+        elif result.steps and line.strip() == "---> Using cache":
+            result.steps[-1].cached = True
+        elif result.steps and (match := _STEP_IMAGE.match(line)):
+            result.steps[-1].image_id = match[1]

@@ -1,0 +1,103 @@
+"""Removing what grading runs created, found by label: this run's objects and orphans."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterable
+
+import docker
+import docker.errors
+
+from grader.engine import labels
+
+log = logging.getLogger(__name__)
+
+
+def remove_run_objects(client: docker.DockerClient, run_id: str) -> int:
+    """Remove every container, network, volume and image labelled with `run_id`."""
+    return remove_matching(client, [f"{labels.RUN}={run_id}"])
+
+
+def remove_orphans(client: docker.DockerClient) -> int:
+    """Remove the objects of earlier runs on this host whose process is gone."""
+    host = socket.gethostname()
+    dead_runs: set[str] = set()
+    for attrs in labelled_objects(client):
+        object_labels = attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
+        if object_labels.get(labels.HOST) != host:
+            continue
+        pid = object_labels.get(labels.PID, "")
+        if pid.isdigit() and not process_alive(int(pid)):
+            dead_runs.add(object_labels[labels.RUN])
+    removed = 0
+    for run_id in sorted(dead_runs):
+        log.info("removing the objects of run %s, whose process has ended", run_id)
+        removed += remove_run_objects(client, run_id)
+    return removed
+
+
+def labelled_objects(client: docker.DockerClient) -> Iterable[dict]:
+    """Yield the attributes of every object that carries brickyard's run label."""
+    selector = {"label": labels.RUN}
+    for container in client.containers.list(all=True, filters=selector):
+        yield container.attrs
+    for network in client.networks.list(filters=selector):
+        yield network.attrs
+    for volume in client.volumes.list(filters=selector):
+        yield volume.attrs
+    for image in client.images.list(all=True, filters=selector):
+        yield image.attrs
+
+
+def remove_matching(client: docker.DockerClient, label_filters: list[str]) -> int:
+    """Remove all objects matching the label filters; containers first, images last."""
+    selector = {"label": label_filters}
+    removed = 0
+    for container in client.containers.list(all=True, filters=selector):
+        removed += attempt(container.remove, force=True, v=True)
+    for network in client.networks.list(filters=selector):
+        removed += attempt(network.remove)
+    for volume in client.volumes.list(filters=selector):
+        removed += attempt(volume.remove, force=True)
+    for image in client.images.list(all=True, filters=selector):
+        removed += attempt(client.images.remove, image.id, force=True)
+    return removed
+
+
+def remove_untagged_images(client: docker.DockerClient, image_ids: Iterable[str]) -> int:
+    """Remove intermediate images by id; never one that has a tag or is still in use."""
+    removed = 0
+    for image_id in image_ids:
+        try:
+            image = client.images.get(image_id)
+        except docker.errors.NotFound:
+            continue
+        if image.tags:
+            continue
+        removed += attempt(client.images.remove, image.id, noprune=False)
+    return removed
+
+
+def attempt(action, *args, **kwargs) -> int:  # type: ignore[no-untyped-def]
+    """Run one removal; return 1 when it removed something, 0 when it was gone or in use."""
+    try:
+        action(*args, **kwargs)
+    except docker.errors.NotFound:
+        return 0
+    except docker.errors.APIError as error:
+        log.debug("could not remove: %s", error.explanation or error)
+        return 0
+    return 1
+
+
+def process_alive(pid: int) -> bool:
+    """Tell whether a process with `pid` runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,172 @@
+"""One exercise's shared engine work: one build, one network, one running container.
+
+Checks ask the session for what they need; the first to ask pays for it and the rest
+reuse it. A failure to build or start is remembered, so every check that needs the
+image fails with the same build log instead of building again. `close()` removes
+everything the session created.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+
+from grader.checks.registry import Unavailable
+from grader.engine import cleanup, containers
+from grader.engine.build import BuildResult, build_image
+from grader.engine.client import first_line
+from grader.engine.labels import RunIdentity
+from grader.spec import Exercise
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningContainer:
+    """A started container and the address the grader reaches it at."""
+
+    container: Container
+    address: str
+
+    def wait_for_port(self, port: int, timeout: float) -> float | None:
+        return containers.wait_for_port(self.container, self.address, port, timeout)
+
+
+class ExerciseSession:
+    """The engine resources of one exercise in one grading run."""
+
+    def __init__(
+        self,
+        exercise: Exercise,
+        client: docker.DockerClient,
+        identity: RunIdentity,
+    ) -> None:
+        self.exercise = exercise
+        self.client = client
+        self.identity = identity
+        self.labels = identity.labels(exercise.id)
+        self._build: BuildResult | None = None
+        self._network: str | None = None
+        self._shared: RunningContainer | None = None
+        self._start_error: Unavailable | None = None
+        self._containers: list[Container] = []
+
+    @property
+    def folder(self) -> Path:
+        return self.exercise.folder
+
+    @property
+    def context(self) -> Path:
+        return (self.folder / self.exercise.image.context).resolve()
+
+    @property
+    def tag(self) -> str:
+        return f"brickyard-{self.exercise.id}:{self.identity.run_id}"
+
+    def dockerfile_text(self) -> str:
+        """Return the Dockerfile's text, or raise Unavailable saying it is missing."""
+        path = self.context / self.exercise.image.dockerfile
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            raise Unavailable(
+                f"There is no {self.exercise.image.dockerfile} in"
+                f" {display(path.parent)}: write one there."
+            ) from None
+        except OSError as error:
+            raise Unavailable(f"{display(path)} cannot be read: {first_line(error)}") from error
+
+    def build(self) -> BuildResult:
+        """Build the student's image once and return the result, success or not."""
+        if self._build is None:
+            spec = self.exercise.image
+            self._build = build_image(
+                self.client,
+                self.context,
+                spec.dockerfile,
+                self.tag,
+                self.labels,
+                timeout=spec.build_timeout,
+                buildargs=spec.build_args,
+            )
+        return self._build
+
+    def image(self) -> BuildResult:
+        """Return the successful build, or raise Unavailable with the build's log tail."""
+        result = self.build()
+        if not result.ok:
+            raise Unavailable(
+                f"the image did not build: {result.error}",
+                {"build log (last lines)": result.log_tail()},
+            )
+        return result
+
+    def image_attrs(self) -> dict:
+        """Return `docker image inspect` of the built image."""
+        image_id = self.image().image_id
+        assert image_id is not None
+        attrs: dict = self.client.images.get(image_id).attrs
+        return attrs
+
+    def network(self) -> str:
+        """Return this exercise's network: internal, so containers reach no outside host."""
+        if self._network is None:
+            name = f"brickyard-{self.exercise.id}-{self.identity.run_id}"
+            self.client.networks.create(name, internal=True, labels=self.labels)
+            self._network = name
+        return self._network
+
+    def container(self) -> RunningContainer:
+        """Return the shared running container, started on first use."""
+        if self._start_error is not None:
+            raise self._start_error
+        if self._shared is None:
+            try:
+                self._shared = self.start()
+            except Unavailable as error:
+                self._start_error = error
+                raise
+        return self._shared
+
+    def start(self) -> RunningContainer:
+        """Start a new container of the student's image that this session will remove."""
+        image_id = self.image().image_id
+        assert image_id is not None
+        spec = self.exercise.container
+        limits = containers.Limits(memory=spec.memory)
+        try:
+            container = containers.start_container(
+                image_id, self.labels, self.network(), limits, dict(spec.env)
+            )
+        except docker.errors.APIError as error:
+            raise Unavailable(
+                f"the container did not start: {error.explanation or error}"
+            ) from error
+        self._containers.append(container)
+        return RunningContainer(container, containers.container_address(container, self.network()))
+
+    def close(self) -> None:
+        """Remove every container, network and image this session created."""
+        for container in self._containers:
+            cleanup.attempt(container.remove, force=True, v=True)
+        if self._network:
+            cleanup.attempt(self.client.api.remove_network, self._network)
+        if self._build is not None:
+            cleanup.attempt(self.client.images.remove, self.tag, force=True)
+            # A failed legacy build leaves the images of its finished steps behind.
+            cleanup.remove_untagged_images(self.client, self._build.intermediate_ids())
+        self._containers.clear()
+        self._network = None
+
+
+def display(path: Path) -> str:
+    """Show a path relative to the working directory when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,257 @@
+"""The grading pipeline as a pytest plugin: each check of each exercise is a pytest item.
+
+`brickyard grade` runs pytest on the selected `exercise.yaml` files with this plugin.
+An `ExerciseFile` collector loads one spec and yields one `CheckItem` per check, ordered
+by what the checks need (static checks first, destructive ones last). The collector's
+setup and teardown own the exercise's `ExerciseSession`, so the image is built once and
+everything is removed when the exercise's last check is done. Results travel in each
+report's `user_properties`, so they survive pytest-xdist and land in JUnit XML.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from grader.checks import KINDS, Outcome, Unavailable
+from grader.checks.result import CheckResult
+from grader.engine import cleanup
+from grader.engine.labels import RunIdentity
+from grader.engine.session import ExerciseSession
+from grader.spec import CheckSpec, Exercise, SpecError, load_exercise
+
+log = logging.getLogger(__name__)
+
+RESULT_PROPERTY = "brickyard.result"
+
+
+@dataclass
+class ExerciseResult:
+    """One exercise as graded: its checks' results, or the error that stopped it."""
+
+    id: str
+    title: str
+    checks: list[CheckResult] = field(default_factory=list)
+    error: str | None = None
+    max_score_declared: int = 0
+
+    @property
+    def score(self) -> int:
+        return sum(check.score for check in self.checks)
+
+    @property
+    def max_score(self) -> int:
+        return max(self.max_score_declared, sum(check.max_score for check in self.checks))
+
+
+class GradingPlugin:
+    """Holds a run's identity and engine client, and gathers results as checks finish."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        identity: RunIdentity,
+        listener: Callable[[str, Any], None] | None = None,
+        display_ids: dict[Path, str] | None = None,
+    ) -> None:
+        self.client = client
+        self.identity = identity
+        self.listener = listener or (lambda event, data: None)
+        self.exercises: dict[str, ExerciseResult] = {}
+        self.display_ids = display_ids or {}
+
+    def exercise_result(self, exercise_id: str, title: str = "") -> ExerciseResult:
+        if exercise_id not in self.exercises:
+            self.exercises[exercise_id] = ExerciseResult(exercise_id, title)
+        return self.exercises[exercise_id]
+
+    # pytest hooks
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[PLUGIN_KEY] = self
+        config.addinivalue_line("markers", "brickyard(exercise, kind, points): a brickyard check")
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        removed = cleanup.remove_orphans(self.client)
+        if removed:
+            log.info("removed %d objects left by earlier grading runs that were killed", removed)
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        if file_path.name == "exercise.yaml":
+            return ExerciseFile.from_parent(parent, path=file_path)
+        return None
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            folder = Path(report.nodeid.split("::")[0]).parent.name or report.nodeid
+            result = self.exercise_result(folder)
+            result.error = str(report.longrepr)
+            self.listener("exercise_error", result)
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        self.listener("check_start", nodeid)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            result = result_from_report(report)
+            exercise = self.exercise_result(result.exercise)
+            exercise.checks.append(result)
+            self.listener("check_done", result)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # The sessions remove what they made; this catches anything a crash left behind.
+        cleanup.remove_run_objects(self.client, self.identity.run_id)
+
+
+class ExerciseFile(pytest.File):
+    """One `exercise.yaml`: yields a CheckItem for each check in the order they run."""
+
+    exercise: Exercise
+    session: ExerciseSession | None = None
+
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            self.exercise = load_exercise(self.path.parent)
+        except SpecError as error:
+            yield SpecErrorItem.from_parent(self, name="exercise-spec", error=error)
+            return
+        plugin = grading_plugin(self.config)
+        plugin.exercise_result(self.exercise.id, self.exercise.title).max_score_declared = self.exercise.max_score
+        ordered = sorted(self.exercise.checks, key=lambda check: KINDS[check.kind].needs)
+        for check in ordered:
+            yield CheckItem.from_parent(self, name=check.id, check=check)
+
+    def setup(self) -> None:
+        plugin = grading_plugin(self.config)
+        if hasattr(self, "exercise"):
+            self.session = ExerciseSession(self.exercise, plugin.client, plugin.identity)
+
+    def teardown(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+
+class CheckFailed(Exception):
+    """Raised by a CheckItem whose check did not pass; carries the result."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(result.feedback)
+        self.result = result
+
+
+class CheckItem(pytest.Item):
+    """One check of one exercise, run against the exercise's shared session."""
+
+    def __init__(self, *, check: CheckSpec, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+        exercise = self.exercise_file.exercise
+        self.user_properties.append(("exercise", exercise.id))
+        self.user_properties.append(("max_score", check.points))
+        self.add_marker(pytest.mark.brickyard(exercise=exercise.id, kind=check.kind, points=check.points))
+
+    @property
+    def exercise_file(self) -> ExerciseFile:
+        assert isinstance(self.parent, ExerciseFile)
+        return self.parent
+
+    def runtest(self) -> None:
+        session = self.exercise_file.session
+        assert session is not None
+        kind = KINDS[self.check.kind]
+        started = time.monotonic()
+        try:
+            outcome = kind.run(session, self.check.params)
+        except Unavailable as missing:
+            outcome = Outcome(False, f"This check could not run because {missing.message}", missing.evidence)
+        result = grade(self.exercise_file.exercise, self.check, outcome, time.monotonic() - started)
+        self.user_properties.append(("score", result.score))
+        self.user_properties.append((RESULT_PROPERTY, json.dumps(result.to_dict())))
+        if not result.passed:
+            raise CheckFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CheckFailed):
+            return excinfo.value.result.feedback
+        return super().repr_failure(excinfo)  # type: ignore[return-value]
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.exercise_file.exercise.id}::{self.check.id}"
+
+
+class SpecErrorItem(pytest.Item):
+    """Stands for an exercise whose spec is invalid, so the error is reported, not lost."""
+
+    def __init__(self, *, error: SpecError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise self.error
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, "exercise.yaml"
+
+
+def grade(exercise: Exercise, check: CheckSpec, outcome: Outcome, seconds: float) -> CheckResult:
+    """Turn a check's outcome into a scored result with feedback and hint."""
+    feedback = outcome.message
+    if not outcome.passed and check.feedback:
+        feedback = f"{outcome.message}\nWhy it matters: {check.feedback}"
+    return CheckResult(
+        exercise=exercise.id,
+        id=check.id,
+        title=check.title,
+        kind=check.kind,
+        status="passed" if outcome.passed else "failed",
+        score=check.points if outcome.passed else 0,
+        max_score=check.points,
+        feedback=feedback,
+        hint="" if outcome.passed else check.hint,
+        evidence={key: value for key, value in outcome.evidence.items() if value not in (None, "")},
+        seconds=round(seconds, 2),
+    )
+
+
+def result_from_report(report: pytest.TestReport) -> CheckResult:
+    """Read a CheckResult back from a report, or describe the crash that left none."""
+    properties = dict(report.user_properties)
+    if RESULT_PROPERTY in properties:
+        return CheckResult.from_dict(json.loads(str(properties[RESULT_PROPERTY])))
+    path, _, name = report.nodeid.partition("::")
+    exercise = str(properties.get("exercise") or Path(path).parent.name)
+    if name == "exercise-spec":
+        return CheckResult(exercise, "exercise-spec", "exercise.yaml is valid", "spec", "error", 0, 0, str(report.longrepr))
+    crash = report.longrepr.reprcrash.message if hasattr(report.longrepr, "reprcrash") and report.longrepr.reprcrash else str(report.longrepr).strip().splitlines()[-1]  # type: ignore[union-attr]
+    return CheckResult(
+        exercise,
+        name,
+        name,
+        "unknown",
+        "error",
+        0,
+        int(properties.get("max_score", 0)),
+        f"The grader could not finish this check: {crash}\nThis is a problem in the grader,"
+        " not in your work; run again with --verbose and report it.",
+    )
+
+
+def grading_plugin(config: pytest.Config) -> GradingPlugin:
+    """Return the grading run's plugin, which the run registered with pytest."""
+    return config.stash[PLUGIN_KEY]
+
+
+PLUGIN_KEY = pytest.StashKey[GradingPlugin]()
+

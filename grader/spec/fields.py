@@ -1,0 +1,170 @@
+"""Reading plain YAML data into typed dataclasses, collecting every problem on the way."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from grader.spec.errors import Problem
+
+T = TypeVar("T")
+
+
+def parse_dataclass(cls: type[T], raw: object, where: str, problems: list[Problem]) -> T | None:
+    """Build `cls` from a mapping; on a bad value append a Problem and return None."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem(where, f"expected a mapping of fields, got {describe(raw)}", mapping_fix(cls))
+        )
+        return None
+    hints = get_type_hints(cls)
+    fields = {field.name: field for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    ok = True
+    for key, value in raw.items():
+        name = str(key)
+        if name not in fields:
+            problems.append(unknown_field(where, name, list(fields)))
+            ok = False
+            continue
+        converted = convert(hints[name], value, join(where, name), problems)
+        if converted is _INVALID:
+            ok = False
+        else:
+            values[name] = converted
+    for name, field in fields.items():
+        has_default = (
+            field.default is not dataclasses.MISSING
+            or field.default_factory is not dataclasses.MISSING
+        )
+        if name not in values and not has_default and name not in raw:
+            problems.append(
+                Problem(
+                    join(where, name),
+                    "is required but missing",
+                    f"add `{name}: <{type_name(hints[name])}>`",
+                )
+            )
+            ok = False
+    return cls(**values) if ok else None
+
+
+_INVALID = object()
+
+
+def convert(hint: Any, value: object, where: str, problems: list[Problem]) -> Any:
+    """Check `value` against the type `hint`; return it converted or _INVALID."""
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = [option for option in get_args(hint) if option is not type(None)]
+        if value is None and len(options) < len(get_args(hint)):
+            return None
+        return convert(options[0], value, where, problems)
+    if origin is Literal:
+        allowed = get_args(hint)
+        if value in allowed:
+            return value
+        choices = ", ".join(repr(choice) for choice in allowed)
+        problems.append(Problem(where, f"{value!r} is not allowed", f"use one of {choices}"))
+        return _INVALID
+    if origin in (list, tuple):
+        if not isinstance(value, list):
+            problems.append(
+                Problem(where, f"expected a list, got {describe(value)}", "write a YAML list")
+            )
+            return _INVALID
+        (item_hint, *_) = get_args(hint) or (Any,)
+        items = [convert(item_hint, item, f"{where}[{i}]", problems) for i, item in enumerate(value)]
+        if any(item is _INVALID for item in items):
+            return _INVALID
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        key_hint, value_hint = get_args(hint)
+        if not isinstance(value, dict):
+            problems.append(
+                Problem(where, f"expected a mapping, got {describe(value)}", "write `key: value` lines")
+            )
+            return _INVALID
+        result = {}
+        for key, item in value.items():
+            converted = convert(value_hint, item, join(where, str(key)), problems)
+            if converted is _INVALID:
+                return _INVALID
+            result[str(key)] = converted
+        return result
+    if dataclasses.is_dataclass(hint):
+        parsed = parse_dataclass(hint, value, where, problems)  # type: ignore[arg-type]
+        return _INVALID if parsed is None else parsed
+    return convert_scalar(hint, value, where, problems)
+
+
+def convert_scalar(hint: Any, value: object, where: str, problems: list[Problem]) -> Any:
+    """Check a scalar: str, int, float or bool (YAML's own types, no guessing)."""
+    if hint is Any:
+        return value
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        problems.append(Problem(where, f"expected true or false, got {describe(value)}", "write true or false"))
+        return _INVALID
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        problems.append(Problem(where, f"expected a whole number, got {describe(value)}", "write a number such as 2, without quotes"))
+        return _INVALID
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        problems.append(Problem(where, f"expected a number, got {describe(value)}", "write a number such as 2.5, without quotes"))
+        return _INVALID
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # YAML reads `8000` or `3.11` as numbers; text fields accept them as written.
+            return str(value)
+        problems.append(Problem(where, f"expected text, got {describe(value)}", "write the value as text (quote it if needed)"))
+        return _INVALID
+    raise TypeError(f"unsupported field type {hint!r} at {where}")
+
+
+def unknown_field(where: str, name: str, known: list[str]) -> Problem:
+    """Return the Problem for a field the spec does not define, with a suggestion."""
+    close = difflib.get_close_matches(name, known, n=1)
+    fix = f"did you mean `{close[0]}`?" if close else "remove it; known fields: " + ", ".join(known)
+    return Problem(join(where, name), "is not a known field", fix)
+
+
+def mapping_fix(cls: type) -> str:
+    names = ", ".join(field.name for field in dataclasses.fields(cls))  # type: ignore[arg-type]
+    return f"write a mapping with fields among: {names}" if names else "write an empty mapping {}"
+
+
+def describe(value: object) -> str:
+    """Show a bad value with its YAML type, e.g. `'two' (text)`."""
+    kinds = {bool: "true/false", int: "number", float: "number", str: "text", list: "list", dict: "mapping"}
+    kind = kinds.get(type(value), "nothing" if value is None else type(value).__name__)
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{shown} ({kind})"
+
+
+def join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def type_name(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin in (list, tuple):
+        return "list"
+    if origin is dict:
+        return "mapping"
+    if origin is Literal:
+        return " | ".join(repr(choice) for choice in get_args(hint))
+    return getattr(hint, "__name__", str(hint))
+

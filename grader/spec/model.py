@@ -1,0 +1,81 @@
+"""The typed objects an `exercise.yaml` becomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """How the student's image is built."""
+
+    #: The Dockerfile, relative to the build context.
+    dockerfile: str = "Dockerfile"
+    #: The build context, relative to the exercise folder.
+    context: str = "."
+    #: Seconds a build may take before it is stopped.
+    build_timeout: int = 300
+    #: Build arguments passed as `--build-arg NAME=VALUE`.
+    build_args: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """How the student's container is run for the checks that need it running."""
+
+    #: Environment variables passed as `-e NAME=VALUE`.
+    env: dict[str, str] = field(default_factory=dict)
+    #: Memory limit, in Docker's notation (256m, 1g).
+    memory: str = "256m"
+    #: Seconds to wait for the container's port before a check gives up.
+    startup_timeout: int = 20
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One graded check: a kind from the check library with its parameters."""
+
+    id: str
+    kind: str
+    title: str
+    points: int
+    #: Why the check matters, shown with what the grader measured when it fails.
+    feedback: str
+    #: What to try next, shown when it fails and by `nox -s hint`.
+    hint: str
+    params: Any = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: its identity, how its work is built and run, and its checks."""
+
+    id: str
+    title: str
+    concept: str
+    folder: Path
+    checks: tuple[CheckSpec, ...]
+    image: ImageSpec = ImageSpec()
+    container: ContainerSpec = ContainerSpec()
+    #: The ids of the checks the starter files are expected to fail.
+    starter_fails: tuple[str, ...] = ()
+
+    @property
+    def number(self) -> str:
+        """The two-digit number the exercise's id starts with."""
+        return self.id.split("-", 1)[0]
+
+    @property
+    def slug(self) -> str:
+        """The id without its number, e.g. `first-image`."""
+        return self.id.split("-", 1)[-1]
+
+    @property
+    def max_score(self) -> int:
+        return sum(check.points for check in self.checks)
+
+    def check(self, check_id: str) -> CheckSpec:
+        """Return the check called `check_id`."""
+        return next(check for check in self.checks if check.id == check_id)
