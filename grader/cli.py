@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import signal
 import sys
@@ -40,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    handler = {"grade": run_grade, "images": run_images, "clean": run_clean}[args.command]
+    handler = {
+        "grade": run_grade,
+        "validate": run_validate,
+        "images": run_images,
+        "clean": run_clean,
+    }[args.command]
     try:
         return handler(args)
     except EngineUnavailable as error:
@@ -64,20 +70,35 @@ def build_parser() -> argparse.ArgumentParser:
     images = commands.add_parser("images", help="make the base images the exercises use available")
     images.add_argument("--stand-in", action="store_true", help="build stand-ins even where a registry answers")
 
+    validate = commands.add_parser("validate", help="prove solutions score full marks and starters fail as their specs say")
+    validate.add_argument("selectors", nargs="*", metavar="SELECTOR", help="exercise number or name; all when none")
+    validate.add_argument("--root", type=Path, default=Path("."), help="the tree to validate (default: here)")
+
     commands.add_parser("clean", help="remove what killed grading runs left on the engine")
     return parser
 
 
-def run_grade(args: argparse.Namespace) -> int:
-    root = args.root.resolve()
+def choose_folders(root: Path, selectors: list[str]) -> list[ExerciseFolder] | None:
+    """Return the selected exercise folders, or None after saying what is wrong."""
     folders = discover(root)
     if not folders:
-        print(f"brickyard: no exercises found in {root / 'exercises'}; run this in the assignment's folder or pass --root DIR.", file=sys.stderr)
-        return EXIT_USAGE
+        print(
+            f"brickyard: no exercises found in {root / 'exercises'}; run this in the"
+            " assignment's folder or pass --root DIR.",
+            file=sys.stderr,
+        )
+        return None
     try:
-        chosen = select(folders, args.selectors)
+        return select(folders, selectors)
     except SelectionError as error:
         print(f"brickyard: {error}", file=sys.stderr)
+        return None
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    root = args.root.resolve()
+    chosen = choose_folders(root, args.selectors)
+    if chosen is None:
         return EXIT_USAGE
 
     client = connect()
@@ -156,6 +177,59 @@ class stop_on_sigterm:
     @staticmethod
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Grade solutions and starters; report every exercise whose grading is off."""
+    from grader.spec import SpecError, load_exercise
+
+    root = args.root.resolve()
+    chosen = choose_folders(root, args.selectors)
+    if chosen is None:
+        return EXIT_USAGE
+    client = connect()
+    terminal = TerminalReport()
+    # The checks' own lines are not shown: validate reports one verdict per exercise.
+    silent = TerminalReport(stream=io.StringIO())
+    identity = RunIdentity()
+    terminal.write(f"validating {len(chosen)} exercise(s): grading solutions, then starters")
+    with stop_on_sigterm():
+        with solutions_overlay(root, chosen) as copies:
+            solved = {result.id: result for result in grade_folders(copies, client, identity, silent)}
+        starters = {result.id: result for result in grade_folders(chosen, client, identity, silent)}
+
+    problems = []
+    terminal.write()
+    for folder in chosen:
+        try:
+            expected = set(load_exercise(folder.path).starter_fails)
+        except SpecError as error:
+            problems.append(str(error))
+            continue
+        solution, starter = solved.get(folder.id), starters.get(folder.id)
+        if solution is None or starter is None or solution.error or starter.error:
+            problems.append(f"{folder.id}: could not be graded")
+            continue
+        failed = {check.id for check in starter.checks if not check.passed}
+        verdicts = []
+        if solution.score != solution.max_score:
+            lost = ", ".join(check.id for check in solution.checks if not check.passed)
+            verdicts.append(f"the solution scores {solution.score}/{solution.max_score} (fails {lost})")
+        if failed != expected:
+            verdicts.append(
+                f"the starter fails {sorted(failed)}, but starter_fails lists {sorted(expected)}"
+            )
+        if starter.score >= starter.max_score:
+            verdicts.append("the starter scores full marks")
+        status = "ok" if not verdicts else "WRONG: " + "; ".join(verdicts)
+        terminal.write(f"  {folder.id:<28} solution {solution.score}/{solution.max_score}, starter {starter.score}/{starter.max_score}: {status}")
+        if verdicts:
+            problems.append(f"{folder.id}: " + "; ".join(verdicts))
+    if problems:
+        terminal.write("\nvalidate: grading does not follow the exercises' intent:\n  " + "\n  ".join(problems))
+        return 1
+    terminal.write("\nvalidate: every solution scores full marks and every starter fails as expected.")
+    return EXIT_GRADED
 
 
 def run_images(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from grader.spec import CheckSpec, Exercise, SpecError, load_exercise
 log = logging.getLogger(__name__)
 
 RESULT_PROPERTY = "brickyard.result"
+SPEC_ERROR_PROPERTY = "brickyard.spec_error"
 
 
 @dataclass
@@ -100,6 +101,13 @@ class GradingPlugin:
         self.listener("check_start", nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = dict(report.user_properties)
+        if SPEC_ERROR_PROPERTY in properties:
+            if report.when == "call":
+                broken = self.exercise_result(str(properties["exercise"]))
+                broken.error = str(properties[SPEC_ERROR_PROPERTY])
+                self.listener("exercise_error", broken)
+            return
         if report.when == "call" or (report.when == "setup" and report.failed):
             result = result_from_report(report)
             exercise = self.exercise_result(result.exercise)
@@ -194,6 +202,8 @@ class SpecErrorItem(pytest.Item):
     def __init__(self, *, error: SpecError, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.error = error
+        self.user_properties.append(("exercise", self.path.parent.name))
+        self.user_properties.append((SPEC_ERROR_PROPERTY, str(error)))
 
     def runtest(self) -> None:
         raise self.error
@@ -232,8 +242,6 @@ def result_from_report(report: pytest.TestReport) -> CheckResult:
         return CheckResult.from_dict(json.loads(str(properties[RESULT_PROPERTY])))
     path, _, name = report.nodeid.partition("::")
     exercise = str(properties.get("exercise") or Path(path).parent.name)
-    if name == "exercise-spec":
-        return CheckResult(exercise, "exercise-spec", "exercise.yaml is valid", "spec", "error", 0, 0, str(report.longrepr))
     crash = report.longrepr.reprcrash.message if hasattr(report.longrepr, "reprcrash") and report.longrepr.reprcrash else str(report.longrepr).strip().splitlines()[-1]  # type: ignore[union-attr]
     return CheckResult(
         exercise,

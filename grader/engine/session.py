@@ -21,7 +21,7 @@ from grader.engine import cleanup, containers
 from grader.engine.build import BuildResult, build_image
 from grader.engine.client import first_line
 from grader.engine.labels import RunIdentity
-from grader.spec import Exercise
+from grader.spec.model import Exercise
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from grader.checks.registry import KINDS
+from grader.checks import KINDS
 from grader.spec.errors import Problem, SpecError
 from grader.spec.fields import parse_dataclass
 from grader.spec.model import CheckSpec, ContainerSpec, Exercise, ImageSpec

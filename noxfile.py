@@ -1,0 +1,109 @@
+"""Every entry point a person runs: `nox -s grade`, `nox -s tests`, and the rest.
+
+Each session that needs Docker first makes sure an engine, Compose and the base
+images are there (installing them where it can), printing what it does.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["grade"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+
+ROOT = Path(__file__).parent
+PROVISION = ROOT / "scripts" / "provision-engine"
+
+
+def engine_ready() -> bool:
+    """Tell whether `docker info` and `docker compose version` both answer."""
+    if shutil.which("docker") is None:
+        return False
+    for command in (["docker", "info"], ["docker", "compose", "version"]):
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=20, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if done.returncode != 0:
+            return False
+    return True
+
+
+def prepare_engine(session: nox.Session) -> None:
+    """Make a Docker engine and Compose v2 answer, provisioning them where possible."""
+    if engine_ready():
+        return
+    if platform.system() == "Linux":
+        session.log("No Docker engine or Compose answers; running scripts/provision-engine")
+        session.run("bash", str(PROVISION), external=True)
+        return
+    session.error(
+        "No Docker engine answers. Start Docker Desktop (or your engine) and run this"
+        " again; see README.md, section 'Prerequisites'."
+    )
+
+
+def install(session: nox.Session, *extras: str) -> None:
+    """Install brickyard into the session's environment (editable, so edits count)."""
+    target = f".[{','.join(extras)}]" if extras else "."
+    session.install("--quiet", "--disable-pip-version-check", "-e", target)
+
+
+def prepare(session: nox.Session) -> None:
+    """Everything grading needs: the package, an engine, Compose and the base images."""
+    install(session)
+    prepare_engine(session)
+    session.run("brickyard", "images")
+
+
+@nox.session
+def grade(session: nox.Session) -> None:
+    """Grade the exercises: `nox -s grade -- [01 ...] [--json FILE] [--solutions]`."""
+    prepare(session)
+    session.run("brickyard", "grade", *session.posargs)
+
+
+@nox.session
+def validate(session: nox.Session) -> None:
+    """Prove every solution scores full marks and every starter fails as its spec says."""
+    prepare(session)
+    session.run("brickyard", "validate", *session.posargs)
+
+
+@nox.session
+def images(session: nox.Session) -> None:
+    """Make the base images available: pulled, or built as offline stand-ins."""
+    install(session)
+    prepare_engine(session)
+    session.run("brickyard", "images", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run brickyard's own test suite on the real Docker engine."""
+    prepare(session)
+    session.install("--quiet", "--disable-pip-version-check", "pytest-timeout")
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    session.run("pytest", *(session.posargs or ["-ra"]), env=env)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check formatting (ruff format), lint rules (ruff) and types (mypy)."""
+    install(session, "dev")
+    session.run("ruff", "format", "--check", ".")
+    session.run("ruff", "check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def clean(session: nox.Session) -> None:
+    """Remove Docker objects left by grading runs that were killed."""
+    install(session)
+    session.run("brickyard", "clean")

@@ -1,0 +1,103 @@
+"""Shared fixtures: the engine, and running the grader as a student runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+import yaml
+
+from grader.engine import labels
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+@pytest.fixture(scope="session")
+def engine() -> docker.DockerClient:
+    """The real Docker engine; the suite fails loudly when none answers."""
+    client = docker.from_env()
+    client.ping()
+    return client
+
+
+@dataclass
+class Graded:
+    """One run of `brickyard` as a subprocess: exit status, output and JSON report."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict[str, Any] | None
+
+    def exercise(self, exercise_id: str) -> dict[str, Any]:
+        assert self.report is not None, self.stderr
+        return next(item for item in self.report["exercises"] if item["id"] == exercise_id)
+
+    def failed(self, exercise_id: str) -> set[str]:
+        return {check["id"] for check in self.exercise(exercise_id)["checks"] if not check["passed"]}
+
+
+def run_brickyard(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: int = 600) -> Graded:
+    """Run the `brickyard` command line and read its JSON report when it wrote one."""
+    report_path = None
+    arguments = list(args)
+    if arguments and arguments[0] in ("grade",) and "--json" not in arguments:
+        report_path = Path(cwd) / ".brickyard-test-report.json"
+        arguments += ["--json", str(report_path)]
+    elif "--json" in arguments:
+        report_path = Path(arguments[arguments.index("--json") + 1])
+    done = subprocess.run(
+        [sys.executable, "-m", "grader.cli", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    report = None
+    if report_path is not None and report_path.exists():
+        report = json.loads(report_path.read_text())
+        report_path.unlink()
+    return Graded(done.returncode, done.stdout, done.stderr, report)
+
+
+@pytest.fixture
+def brickyard() -> Any:
+    return run_brickyard
+
+
+def lay_out_case(tmp_path: Path, exercise_id: str, case: Path | None) -> Path:
+    """Copy an exercise's starter into a fresh tree and lay a case's files over it."""
+    target = tmp_path / "exercises" / exercise_id
+    shutil.copytree(REPO / "exercises" / exercise_id, target)
+    if case is not None:
+        shutil.copytree(case, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expect.yaml"))
+    return tmp_path
+
+
+def read_expectation(case: Path) -> dict[str, Any]:
+    """A case's `expect.yaml`: `about` (what the answer is) and `fails` (check ids)."""
+    data = yaml.safe_load((case / "expect.yaml").read_text())
+    assert isinstance(data, dict) and "fails" in data and "about" in data, f"{case}/expect.yaml needs `about` and `fails`"
+    return data
+
+
+def count_labelled(client: docker.DockerClient) -> dict[str, int]:
+    """Count the containers, volumes, networks and images any grading run labelled."""
+    selector = {"label": labels.RUN}
+    return {
+        "containers": len(client.containers.list(all=True, filters=selector)),
+        "volumes": len(client.volumes.list(filters=selector)),
+        "networks": len(client.networks.list(filters=selector)),
+        "images": len(client.images.list(all=True, filters=selector)),
+    }
