@@ -40,7 +40,9 @@ def prepare_engine(session: nox.Session) -> None:
     if engine_ready():
         return
     if platform.system() == "Linux":
-        session.log("No Docker engine or Compose answers; running scripts/provision-engine")
+        session.log(
+            "No Docker engine or Compose answers; running scripts/provision-engine"
+        )
         session.run("bash", str(PROVISION), external=True)
         return
     session.error(

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+import docker
 import pytest
 
 from grader import __version__
@@ -22,7 +23,13 @@ from grader.plugin import ExerciseResult, GradingPlugin
 from grader.reports.json_report import write_json
 from grader.reports.model import GradingReport
 from grader.reports.terminal import TerminalReport
-from grader.workspace import ExerciseFolder, SelectionError, discover, select, solutions_overlay
+from grader.workspace import (
+    ExerciseFolder,
+    SelectionError,
+    discover,
+    select,
+    solutions_overlay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,26 +62,79 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="brickyard", description="Grade Docker exercises on a real engine.")
-    parser.add_argument("--version", action="version", version=f"brickyard {__version__}")
+    parser = argparse.ArgumentParser(
+        prog="brickyard", description="Grade Docker exercises on a real engine."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"brickyard {__version__}"
+    )
     commands = parser.add_subparsers(dest="command")
 
-    grade = commands.add_parser("grade", help="build and run the exercises and grade them")
-    grade.add_argument("selectors", nargs="*", metavar="SELECTOR", help="exercise number (01) or name (first-image); all when none")
-    grade.add_argument("--root", type=Path, default=Path("."), help="the tree whose exercises/ to grade (default: here)")
-    grade.add_argument("--solutions", action="store_true", help="grade each exercise with its solution laid over the starter, in a temporary copy")
-    grade.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
-    grade.add_argument("-v", "--verbose", action="store_true", help="show evidence for passing checks and the grader's log")
-    grade.add_argument("-q", "--quiet", action="store_true", help="show only failing checks and the scores")
+    grade = commands.add_parser(
+        "grade", help="build and run the exercises and grade them"
+    )
+    grade.add_argument(
+        "selectors",
+        nargs="*",
+        metavar="SELECTOR",
+        help="exercise number (01) or name (first-image); all when none",
+    )
+    grade.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="the tree whose exercises/ to grade (default: here)",
+    )
+    grade.add_argument(
+        "--solutions",
+        action="store_true",
+        help="grade each exercise with its solution laid over the starter, in a temporary copy",
+    )
+    grade.add_argument(
+        "--json", type=Path, metavar="FILE", help="write the results as JSON"
+    )
+    grade.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show evidence for passing checks and the grader's log",
+    )
+    grade.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="show only failing checks and the scores",
+    )
 
-    images = commands.add_parser("images", help="make the base images the exercises use available")
-    images.add_argument("--stand-in", action="store_true", help="build stand-ins even where a registry answers")
+    images = commands.add_parser(
+        "images", help="make the base images the exercises use available"
+    )
+    images.add_argument(
+        "--stand-in",
+        action="store_true",
+        help="build stand-ins even where a registry answers",
+    )
 
-    validate = commands.add_parser("validate", help="prove solutions score full marks and starters fail as their specs say")
-    validate.add_argument("selectors", nargs="*", metavar="SELECTOR", help="exercise number or name; all when none")
-    validate.add_argument("--root", type=Path, default=Path("."), help="the tree to validate (default: here)")
+    validate = commands.add_parser(
+        "validate",
+        help="prove solutions score full marks and starters fail as their specs say",
+    )
+    validate.add_argument(
+        "selectors",
+        nargs="*",
+        metavar="SELECTOR",
+        help="exercise number or name; all when none",
+    )
+    validate.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="the tree to validate (default: here)",
+    )
 
-    commands.add_parser("clean", help="remove what killed grading runs left on the engine")
+    commands.add_parser(
+        "clean", help="remove what killed grading runs left on the engine"
+    )
     return parser
 
 
@@ -105,7 +165,9 @@ def run_grade(args: argparse.Namespace) -> int:
     terminal = TerminalReport(verbose=args.verbose, quiet=args.quiet)
     engine = client.version().get("Version", "?")
     what = "solutions" if args.solutions else "your work"
-    terminal.write(f"brickyard {__version__}: grading {what} in {len(chosen)} exercise(s) on Docker Engine {engine}")
+    terminal.write(
+        f"brickyard {__version__}: grading {what} in {len(chosen)} exercise(s) on Docker Engine {engine}"
+    )
 
     started = time.monotonic()
     identity = RunIdentity()
@@ -125,12 +187,12 @@ def run_grade(args: argparse.Namespace) -> int:
 
 def grade_folders(
     folders: list[ExerciseFolder],
-    client: object,
+    client: docker.DockerClient,
     identity: RunIdentity,
     terminal: TerminalReport,
 ) -> list[ExerciseResult]:
     """Grade `folders` through pytest with the grading plugin; return results in order."""
-    plugin = GradingPlugin(client, identity, terminal.listen)  # type: ignore[arg-type]
+    plugin = GradingPlugin(client, identity, terminal.listen)
     results: dict[str, ExerciseResult] = {}
     specs = []
     for folder in folders:
@@ -138,7 +200,11 @@ def grade_folders(
         if spec.is_file():
             specs.append(str(spec))
         else:
-            missing = ExerciseResult(folder.id, "", error=f"{spec} is missing: this folder has no exercise spec, so it cannot be graded.")
+            missing = ExerciseResult(
+                folder.id,
+                "",
+                error=f"{spec} is missing: this folder has no exercise spec, so it cannot be graded.",
+            )
             results[folder.id] = missing
             terminal.exercise_error(missing)
     if specs:
@@ -153,12 +219,18 @@ def grade_folders(
 def pytest_arguments(ini: Path, specs: list[str]) -> list[str]:
     """pytest's command line for grading: no terminal output, no student conftest."""
     return [
-        "-c", str(ini),
-        "--rootdir", str(ini.parent),
-        "-p", "no:terminal",
-        "-p", "no:cacheprovider",
-        "-p", "no:doctest",
-        "-p", "no:warnings",
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(ini.parent),
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:doctest",
+        "-p",
+        "no:warnings",
         # A student's conftest.py must never run inside the grader.
         "--noconftest",
         *specs,
@@ -192,11 +264,19 @@ def run_validate(args: argparse.Namespace) -> int:
     # The checks' own lines are not shown: validate reports one verdict per exercise.
     silent = TerminalReport(stream=io.StringIO())
     identity = RunIdentity()
-    terminal.write(f"validating {len(chosen)} exercise(s): grading solutions, then starters")
+    terminal.write(
+        f"validating {len(chosen)} exercise(s): grading solutions, then starters"
+    )
     with stop_on_sigterm():
         with solutions_overlay(root, chosen) as copies:
-            solved = {result.id: result for result in grade_folders(copies, client, identity, silent)}
-        starters = {result.id: result for result in grade_folders(chosen, client, identity, silent)}
+            solved = {
+                result.id: result
+                for result in grade_folders(copies, client, identity, silent)
+            }
+        starters = {
+            result.id: result
+            for result in grade_folders(chosen, client, identity, silent)
+        }
 
     problems = []
     terminal.write()
@@ -214,7 +294,9 @@ def run_validate(args: argparse.Namespace) -> int:
         verdicts = []
         if solution.score != solution.max_score:
             lost = ", ".join(check.id for check in solution.checks if not check.passed)
-            verdicts.append(f"the solution scores {solution.score}/{solution.max_score} (fails {lost})")
+            verdicts.append(
+                f"the solution scores {solution.score}/{solution.max_score} (fails {lost})"
+            )
         if failed != expected:
             verdicts.append(
                 f"the starter fails {sorted(failed)}, but starter_fails lists {sorted(expected)}"
@@ -222,13 +304,20 @@ def run_validate(args: argparse.Namespace) -> int:
         if starter.score >= starter.max_score:
             verdicts.append("the starter scores full marks")
         status = "ok" if not verdicts else "WRONG: " + "; ".join(verdicts)
-        terminal.write(f"  {folder.id:<28} solution {solution.score}/{solution.max_score}, starter {starter.score}/{starter.max_score}: {status}")
+        terminal.write(
+            f"  {folder.id:<28} solution {solution.score}/{solution.max_score}, starter {starter.score}/{starter.max_score}: {status}"
+        )
         if verdicts:
             problems.append(f"{folder.id}: " + "; ".join(verdicts))
     if problems:
-        terminal.write("\nvalidate: grading does not follow the exercises' intent:\n  " + "\n  ".join(problems))
+        terminal.write(
+            "\nvalidate: grading does not follow the exercises' intent:\n  "
+            + "\n  ".join(problems)
+        )
         return 1
-    terminal.write("\nvalidate: every solution scores full marks and every starter fails as expected.")
+    terminal.write(
+        "\nvalidate: every solution scores full marks and every starter fails as expected."
+    )
     return EXIT_GRADED
 
 
@@ -237,7 +326,11 @@ def run_images(args: argparse.Namespace) -> int:
 
     client = connect()
     try:
-        ensure_images(client, progress=lambda line: print(f"images: {line}", flush=True), force_stand_in=args.stand_in)
+        ensure_images(
+            client,
+            progress=lambda line: print(f"images: {line}", flush=True),
+            force_stand_in=args.stand_in,
+        )
     except StandInError as error:
         print(f"brickyard: {error}", file=sys.stderr)
         return 1
@@ -253,4 +346,3 @@ def run_clean(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

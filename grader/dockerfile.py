@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
 _HEREDOC = re.compile(r"<<(-?)(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VARIABLE = re.compile(
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,15 @@ def parse(text: str) -> Dockerfile:
             logical = logical[: -len(escape)].rstrip()
         keyword, _, arguments = logical.partition(" ")
         if not re.fullmatch(r"[A-Za-z]+", keyword):
-            raise DockerfileSyntaxError(f"line {start + 1}: {keyword!r} is not an instruction")
+            raise DockerfileSyntaxError(
+                f"line {start + 1}: {keyword!r} is not an instruction"
+            )
         bodies = []
-        for match in _HEREDOC.finditer(arguments) if keyword.upper() in ("RUN", "COPY", "ADD") else ():
+        for match in (
+            _HEREDOC.finditer(arguments)
+            if keyword.upper() in ("RUN", "COPY", "ADD")
+            else ()
+        ):
             body: list[str] = []
             terminator = match[3]
             while index < len(lines):
@@ -136,7 +144,9 @@ def parse(text: str) -> Dockerfile:
                     f" reading {terminator}"
                 )
             bodies.append("\n".join(body))
-        instructions.append(Instruction(keyword.upper(), arguments.strip(), start + 1, tuple(bodies)))
+        instructions.append(
+            Instruction(keyword.upper(), arguments.strip(), start + 1, tuple(bodies))
+        )
 
     return assemble(instructions)
 
@@ -147,9 +157,15 @@ def assemble(instructions: list[Instruction]) -> Dockerfile:
     stages: list[Stage] = []
     for instruction in instructions:
         if instruction.keyword == "FROM":
-            words = [word for word in instruction.arguments.split() if not word.startswith("--")]
+            words = [
+                word
+                for word in instruction.arguments.split()
+                if not word.startswith("--")
+            ]
             if not words:
-                raise DockerfileSyntaxError(f"line {instruction.line}: FROM names no image")
+                raise DockerfileSyntaxError(
+                    f"line {instruction.line}: FROM names no image"
+                )
             name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
             stages.append(Stage(len(stages), words[0], name, instruction.line))
         elif not stages:

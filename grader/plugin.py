@@ -21,7 +21,7 @@ from typing import Any
 import docker
 import pytest
 
-from grader.checks import KINDS, Outcome, Unavailable
+from grader.checks import Outcome, Unavailable, all_kinds
 from grader.checks.result import CheckResult
 from grader.engine import cleanup
 from grader.engine.labels import RunIdentity
@@ -50,7 +50,9 @@ class ExerciseResult:
 
     @property
     def max_score(self) -> int:
-        return max(self.max_score_declared, sum(check.max_score for check in self.checks))
+        return max(
+            self.max_score_declared, sum(check.max_score for check in self.checks)
+        )
 
 
 class GradingPlugin:
@@ -78,14 +80,21 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[PLUGIN_KEY] = self
-        config.addinivalue_line("markers", "brickyard(exercise, kind, points): a brickyard check")
+        config.addinivalue_line(
+            "markers", "brickyard(exercise, kind, points): a brickyard check"
+        )
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         removed = cleanup.remove_orphans(self.client)
         if removed:
-            log.info("removed %d objects left by earlier grading runs that were killed", removed)
+            log.info(
+                "removed %d objects left by earlier grading runs that were killed",
+                removed,
+            )
 
-    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
         if file_path.name == "exercise.yaml":
             return ExerciseFile.from_parent(parent, path=file_path)
         return None
@@ -97,7 +106,9 @@ class GradingPlugin:
             result.error = str(report.longrepr)
             self.listener("exercise_error", result)
 
-    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+    def pytest_runtest_logstart(
+        self, nodeid: str, location: tuple[str, int | None, str]
+    ) -> None:
         self.listener("check_start", nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -123,7 +134,7 @@ class ExerciseFile(pytest.File):
     """One `exercise.yaml`: yields a CheckItem for each check in the order they run."""
 
     exercise: Exercise
-    session: ExerciseSession | None = None
+    exercise_session: ExerciseSession | None = None
 
     def collect(self) -> Iterator[pytest.Item]:
         try:
@@ -132,20 +143,26 @@ class ExerciseFile(pytest.File):
             yield SpecErrorItem.from_parent(self, name="exercise-spec", error=error)
             return
         plugin = grading_plugin(self.config)
-        plugin.exercise_result(self.exercise.id, self.exercise.title).max_score_declared = self.exercise.max_score
-        ordered = sorted(self.exercise.checks, key=lambda check: KINDS[check.kind].needs)
+        plugin.exercise_result(
+            self.exercise.id, self.exercise.title
+        ).max_score_declared = self.exercise.max_score
+        ordered = sorted(
+            self.exercise.checks, key=lambda check: all_kinds()[check.kind].needs
+        )
         for check in ordered:
             yield CheckItem.from_parent(self, name=check.id, check=check)
 
     def setup(self) -> None:
         plugin = grading_plugin(self.config)
         if hasattr(self, "exercise"):
-            self.session = ExerciseSession(self.exercise, plugin.client, plugin.identity)
+            self.exercise_session = ExerciseSession(
+                self.exercise, plugin.client, plugin.identity
+            )
 
     def teardown(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None
+        if self.exercise_session is not None:
+            self.exercise_session.close()
+            self.exercise_session = None
 
 
 class CheckFailed(Exception):
@@ -165,7 +182,11 @@ class CheckItem(pytest.Item):
         exercise = self.exercise_file.exercise
         self.user_properties.append(("exercise", exercise.id))
         self.user_properties.append(("max_score", check.points))
-        self.add_marker(pytest.mark.brickyard(exercise=exercise.id, kind=check.kind, points=check.points))
+        self.add_marker(
+            pytest.mark.brickyard(
+                exercise=exercise.id, kind=check.kind, points=check.points
+            )
+        )
 
     @property
     def exercise_file(self) -> ExerciseFile:
@@ -173,21 +194,29 @@ class CheckItem(pytest.Item):
         return self.parent
 
     def runtest(self) -> None:
-        session = self.exercise_file.session
+        session = self.exercise_file.exercise_session
         assert session is not None
-        kind = KINDS[self.check.kind]
+        kind = all_kinds()[self.check.kind]
         started = time.monotonic()
         try:
             outcome = kind.run(session, self.check.params)
         except Unavailable as missing:
-            outcome = Outcome(False, f"This check could not run because {missing.message}", missing.evidence)
-        result = grade(self.exercise_file.exercise, self.check, outcome, time.monotonic() - started)
+            outcome = Outcome(
+                False,
+                f"This check could not run because {missing.message}",
+                missing.evidence,
+            )
+        result = grade(
+            self.exercise_file.exercise, self.check, outcome, time.monotonic() - started
+        )
         self.user_properties.append(("score", result.score))
         self.user_properties.append((RESULT_PROPERTY, json.dumps(result.to_dict())))
         if not result.passed:
             raise CheckFailed(result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str:
         if isinstance(excinfo.value, CheckFailed):
             return excinfo.value.result.feedback
         return super().repr_failure(excinfo)  # type: ignore[return-value]
@@ -208,14 +237,18 @@ class SpecErrorItem(pytest.Item):
     def runtest(self) -> None:
         raise self.error
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str:
         return str(excinfo.value)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, "exercise.yaml"
 
 
-def grade(exercise: Exercise, check: CheckSpec, outcome: Outcome, seconds: float) -> CheckResult:
+def grade(
+    exercise: Exercise, check: CheckSpec, outcome: Outcome, seconds: float
+) -> CheckResult:
     """Turn a check's outcome into a scored result with feedback and hint."""
     feedback = outcome.message
     if not outcome.passed and check.feedback:
@@ -230,7 +263,11 @@ def grade(exercise: Exercise, check: CheckSpec, outcome: Outcome, seconds: float
         max_score=check.points,
         feedback=feedback,
         hint="" if outcome.passed else check.hint,
-        evidence={key: value for key, value in outcome.evidence.items() if value not in (None, "")},
+        evidence={
+            key: value
+            for key, value in outcome.evidence.items()
+            if value not in (None, "")
+        },
         seconds=round(seconds, 2),
     )
 
@@ -242,7 +279,9 @@ def result_from_report(report: pytest.TestReport) -> CheckResult:
         return CheckResult.from_dict(json.loads(str(properties[RESULT_PROPERTY])))
     path, _, name = report.nodeid.partition("::")
     exercise = str(properties.get("exercise") or Path(path).parent.name)
-    crash = report.longrepr.reprcrash.message if hasattr(report.longrepr, "reprcrash") and report.longrepr.reprcrash else str(report.longrepr).strip().splitlines()[-1]  # type: ignore[union-attr]
+    reprcrash = getattr(report.longrepr, "reprcrash", None)
+    lines = str(report.longrepr).strip().splitlines() or ["(no details)"]
+    crash = reprcrash.message if reprcrash is not None else lines[-1]
     return CheckResult(
         exercise,
         name,
@@ -250,7 +289,7 @@ def result_from_report(report: pytest.TestReport) -> CheckResult:
         "unknown",
         "error",
         0,
-        int(properties.get("max_score", 0)),
+        int(str(properties.get("max_score", 0))),
         f"The grader could not finish this check: {crash}\nThis is a problem in the grader,"
         " not in your work; run again with --verbose and report it.",
     )
@@ -262,4 +301,3 @@ def grading_plugin(config: pytest.Config) -> GradingPlugin:
 
 
 PLUGIN_KEY = pytest.StashKey[GradingPlugin]()
-

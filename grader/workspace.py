@@ -41,7 +41,11 @@ def discover(root: Path) -> list[ExerciseFolder]:
     base = root / "exercises"
     if not base.is_dir():
         return []
-    found = [ExerciseFolder(path) for path in base.iterdir() if path.is_dir() and _EXERCISE_FOLDER.match(path.name)]
+    found = [
+        ExerciseFolder(path)
+        for path in base.iterdir()
+        if path.is_dir() and _EXERCISE_FOLDER.match(path.name)
+    ]
     return sorted(found, key=lambda folder: folder.id)
 
 
@@ -54,7 +58,10 @@ def select(folders: list[ExerciseFolder], selectors: list[str]) -> list[Exercise
         wanted = selector.strip().lower().rstrip("/").rsplit("/", 1)[-1]
         matches = [folder for folder in folders if matches_selector(folder, wanted)]
         if not matches:
-            valid = "\n".join(f"  {folder.number}  {folder.id}" for folder in folders) or "  (none found)"
+            valid = (
+                "\n".join(f"  {folder.number}  {folder.id}" for folder in folders)
+                or "  (none found)"
+            )
             raise SelectionError(
                 f"No exercise matches {selector!r}. Choose by number or name:\n{valid}"
             )
@@ -69,7 +76,9 @@ def matches_selector(folder: ExerciseFolder, wanted: str) -> bool:
 
 
 @contextmanager
-def solutions_overlay(root: Path, folders: list[ExerciseFolder]) -> Iterator[list[ExerciseFolder]]:
+def solutions_overlay(
+    root: Path, folders: list[ExerciseFolder]
+) -> Iterator[list[ExerciseFolder]]:
     """Yield copies of `folders` with `root/solutions/<id>` laid over them, in a temp dir.
 
     The working tree is never touched; the copies are deleted afterwards.

@@ -40,13 +40,21 @@ class Graded:
 
     def exercise(self, exercise_id: str) -> dict[str, Any]:
         assert self.report is not None, self.stderr
-        return next(item for item in self.report["exercises"] if item["id"] == exercise_id)
+        return next(
+            item for item in self.report["exercises"] if item["id"] == exercise_id
+        )
 
     def failed(self, exercise_id: str) -> set[str]:
-        return {check["id"] for check in self.exercise(exercise_id)["checks"] if not check["passed"]}
+        return {
+            check["id"]
+            for check in self.exercise(exercise_id)["checks"]
+            if not check["passed"]
+        }
 
 
-def run_brickyard(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: int = 600) -> Graded:
+def run_brickyard(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: int = 600
+) -> Graded:
     """Run the `brickyard` command line and read its JSON report when it wrote one."""
     report_path = None
     arguments = list(args)
@@ -81,14 +89,21 @@ def lay_out_case(tmp_path: Path, exercise_id: str, case: Path | None) -> Path:
     target = tmp_path / "exercises" / exercise_id
     shutil.copytree(REPO / "exercises" / exercise_id, target)
     if case is not None:
-        shutil.copytree(case, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expect.yaml"))
+        shutil.copytree(
+            case,
+            target,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("expect.yaml"),
+        )
     return tmp_path
 
 
 def read_expectation(case: Path) -> dict[str, Any]:
     """A case's `expect.yaml`: `about` (what the answer is) and `fails` (check ids)."""
     data = yaml.safe_load((case / "expect.yaml").read_text())
-    assert isinstance(data, dict) and "fails" in data and "about" in data, f"{case}/expect.yaml needs `about` and `fails`"
+    assert isinstance(data, dict) and "fails" in data and "about" in data, (
+        f"{case}/expect.yaml needs `about` and `fails`"
+    )
     return data
 
 

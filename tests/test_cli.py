@@ -19,7 +19,9 @@ def test_unknown_selector_lists_the_valid_ones() -> None:
 
 
 def test_no_engine_gives_one_message_naming_the_host() -> None:
-    graded = run_brickyard("grade", "01", env={"DOCKER_HOST": "unix:///tmp/brickyard-no-engine.sock"})
+    graded = run_brickyard(
+        "grade", "01", env={"DOCKER_HOST": "unix:///tmp/brickyard-no-engine.sock"}
+    )
 
     assert graded.returncode == 3
     assert "unix:///tmp/brickyard-no-engine.sock" in graded.stderr
@@ -35,7 +37,9 @@ def test_empty_tree_says_where_it_looked(tmp_path: Path) -> None:
 
 
 @pytest.mark.engine
-def test_bad_spec_is_an_authoring_error_and_grading_goes_on(engine: object, tmp_path: Path) -> None:
+def test_bad_spec_is_an_authoring_error_and_grading_goes_on(
+    engine: object, tmp_path: Path
+) -> None:
     root = lay_out_case(tmp_path, "01-first-image", None)
     spec_path = root / "exercises" / "01-first-image" / "exercise.yaml"
     spec = yaml.safe_load(spec_path.read_text())
@@ -47,7 +51,9 @@ def test_bad_spec_is_an_authoring_error_and_grading_goes_on(engine: object, tmp_
 
     assert graded.returncode == 0
     exercise = graded.exercise("01-first-image")
-    text = exercise["error"] or " ".join(check["feedback"] for check in exercise["checks"])
+    text = exercise["error"] or " ".join(
+        check["feedback"] for check in exercise["checks"]
+    )
     assert "exercise.yaml" in text
     assert "checks[0].points" in text and "'two'" in text
     assert "checks[1].kind" in text and "did you mean `image_builds`?" in text

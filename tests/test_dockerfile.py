@@ -36,7 +36,9 @@ def test_instructions_lines_and_continuations() -> None:
         ("COPY", 12),
         ("CMD", 13),
     ]
-    assert parsed.instructions[2].arguments == "apt-get update && apt-get install -y gcc"
+    assert (
+        parsed.instructions[2].arguments == "apt-get update && apt-get install -y gcc"
+    )
     assert parsed.instructions[3].heredocs == ("echo one\necho two",)
 
 

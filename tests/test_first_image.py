@@ -43,21 +43,30 @@ def test_starter_fails_exactly_the_checks_it_gets_wrong(engine: object) -> None:
     assert exercise["score"] < exercise["max_score"]
 
 
-CASE_FOLDERS = sorted(path for path in (CASES / EXERCISE).iterdir() if (path / "expect.yaml").exists())
+CASE_FOLDERS = sorted(
+    path for path in (CASES / EXERCISE).iterdir() if (path / "expect.yaml").exists()
+)
 
 
 @pytest.mark.parametrize("case", CASE_FOLDERS, ids=[path.name for path in CASE_FOLDERS])
-def test_scenario_is_graded_as_expected(engine: object, tmp_path: Path, case: Path) -> None:
+def test_scenario_is_graded_as_expected(
+    engine: object, tmp_path: Path, case: Path
+) -> None:
     expectation = read_expectation(case)
     root = lay_out_case(tmp_path, EXERCISE, case)
 
     graded = run_brickyard("grade", "--root", str(root))
 
     assert graded.returncode == 0, graded.stderr
-    assert graded.failed(EXERCISE) == set(expectation["fails"]), (expectation["about"], graded.stdout)
+    assert graded.failed(EXERCISE) == set(expectation["fails"]), (
+        expectation["about"],
+        graded.stdout,
+    )
 
 
-def test_build_error_is_quoted_and_other_exercises_are_still_graded(engine: object, tmp_path: Path) -> None:
+def test_build_error_is_quoted_and_other_exercises_are_still_graded(
+    engine: object, tmp_path: Path
+) -> None:
     root = lay_out_case(tmp_path, EXERCISE, CASES / EXERCISE / "wrong-network-install")
     second = root / "exercises" / "02-copy"
     shutil.copytree(REPO / "solutions" / EXERCISE, second)
@@ -68,7 +77,11 @@ def test_build_error_is_quoted_and_other_exercises_are_still_graded(engine: obje
 
     graded = run_brickyard("grade", "--root", str(root))
 
-    builds = next(check for check in graded.exercise(EXERCISE)["checks"] if check["id"] == "builds")
+    builds = next(
+        check
+        for check in graded.exercise(EXERCISE)["checks"]
+        if check["id"] == "builds"
+    )
     assert "pip install" in builds["evidence"]["build log (last lines)"]
     assert "did not build" in builds["feedback"]
     copy = graded.exercise("02-copy")

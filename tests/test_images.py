@@ -37,7 +37,9 @@ def test_mirror_from_one_line_sources() -> None:
 
 
 def test_no_mirror_is_an_explained_error(tmp_path: Path) -> None:
-    (tmp_path / "other.sources").write_text("Types: deb\nURIs: http://x\nSuites: trixie\n")
+    (tmp_path / "other.sources").write_text(
+        "Types: deb\nURIs: http://x\nSuites: trixie\n"
+    )
 
     with pytest.raises(images.StandInError, match="No Debian mirror"):
         images.find_debian_mirror((tmp_path,))
@@ -59,11 +61,18 @@ def test_python_stand_in_keeps_the_official_contract() -> None:
 
 
 @pytest.mark.engine
-def test_python_image_on_the_engine_keeps_its_contract(engine: docker.DockerClient) -> None:
-    script = "python --version && pip --version && python3 -c 'import http.server, sqlite3'"
+def test_python_image_on_the_engine_keeps_its_contract(
+    engine: docker.DockerClient,
+) -> None:
+    script = (
+        "python --version && pip --version && python3 -c 'import http.server, sqlite3'"
+    )
 
     output = engine.containers.run(
-        "python:3.11-slim-bookworm", ["sh", "-c", script], remove=True, network_mode="none"
+        "python:3.11-slim-bookworm",
+        ["sh", "-c", script],
+        remove=True,
+        network_mode="none",
     ).decode()
 
     assert "Python 3.11" in output

@@ -64,13 +64,19 @@ def test_every_shipped_exercise_spec_loads() -> None:
         ({"points": "two"}, "checks[0].points", "'two'"),
         ({"kind": "http_respons"}, "checks[0].kind", "did you mean `http_response`?"),
         ({"params": {"port": "eighty"}}, "checks[0].params.port", "'eighty'"),
-        ({"params": {"port": 80, "bodycontains": "x"}}, "checks[0].params.bodycontains", "did you mean `body_contains`?"),
+        (
+            {"params": {"port": 80, "bodycontains": "x"}},
+            "checks[0].params.bodycontains",
+            "did you mean `body_contains`?",
+        ),
         ({"params": {}}, "checks[0].params.port", "is required but missing"),
         ({"id": "Serves Well"}, "checks[0].id", "'Serves Well'"),
         ({"points": -1}, "checks[0].points", "negative"),
     ],
 )
-def test_bad_check_field_names_field_value_and_fix(tmp_path: Path, change: dict, field: str, shown: str) -> None:
+def test_bad_check_field_names_field_value_and_fix(
+    tmp_path: Path, change: dict, field: str, shown: str
+) -> None:
     data = {**GOOD, "checks": [{**GOOD["checks"][0], **change}]}
 
     message = problems_of(write_spec(tmp_path, data))
@@ -87,12 +93,16 @@ def test_id_must_match_folder(tmp_path: Path) -> None:
 
 
 def test_missing_required_and_unknown_top_level_fields(tmp_path: Path) -> None:
-    data = {key: value for key, value in GOOD.items() if key != "title"} | {"titel": "x"}
+    data = {key: value for key, value in GOOD.items() if key != "title"} | {
+        "titel": "x"
+    }
 
     message = problems_of(write_spec(tmp_path, data))
 
     assert "title: is required but missing" in message
-    assert "titel: is not a known field" in message and "did you mean `title`?" in message
+    assert (
+        "titel: is not a known field" in message and "did you mean `title`?" in message
+    )
 
 
 def test_starter_fails_must_name_checks(tmp_path: Path) -> None:

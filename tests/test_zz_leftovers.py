@@ -19,7 +19,9 @@ def test_no_object_created_by_grading_remains(engine: docker.DockerClient) -> No
     }
 
 
-def test_no_dangling_image_was_left_by_failed_builds(engine: docker.DockerClient) -> None:
+def test_no_dangling_image_was_left_by_failed_builds(
+    engine: docker.DockerClient,
+) -> None:
     dangling = engine.images.list(filters={"dangling": True})
 
     assert dangling == [], [image.id for image in dangling]

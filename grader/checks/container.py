@@ -29,34 +29,66 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
     running = session.container()
     url = f"http://<container>:{params.port}{params.path}"
     evidence: dict[str, object] = {"request": f"GET {url}"}
-    waited = running.wait_for_port(params.port, session.exercise.container.startup_timeout)
+    waited = running.wait_for_port(
+        params.port, session.exercise.container.startup_timeout
+    )
     if waited is None:
-        return not_listening(running, params.port, session.exercise.container.startup_timeout, evidence)
+        return not_listening(
+            running, params.port, session.exercise.container.startup_timeout, evidence
+        )
     evidence["seconds until the port answered"] = round(waited, 1)
 
     answer = containers.http_get(running.address, params.port, params.path)
     if answer.status is None:
         evidence["container log (last lines)"] = containers.log_tail(running.container)
-        return Outcome(False, f"Port {params.port} accepted a connection but gave no HTTP answer ({answer.error}).", evidence)
+        return Outcome(
+            False,
+            f"Port {params.port} accepted a connection but gave no HTTP answer ({answer.error}).",
+            evidence,
+        )
     evidence["status"] = answer.status
     evidence["body (start)"] = answer.body[:300]
     if answer.status != params.status:
-        return Outcome(False, f"GET {params.path} answered with status {answer.status}, expected {params.status}.", evidence)
+        return Outcome(
+            False,
+            f"GET {params.path} answered with status {answer.status}, expected {params.status}.",
+            evidence,
+        )
     if params.body_contains is not None and params.body_contains not in answer.body:
-        return Outcome(False, f"GET {params.path} answered {answer.status}, but the body does not contain {params.body_contains!r}.", evidence)
-    return Outcome(True, f"GET {params.path} on port {params.port} answered {answer.status} as expected.", evidence)
+        return Outcome(
+            False,
+            f"GET {params.path} answered {answer.status}, but the body does not contain {params.body_contains!r}.",
+            evidence,
+        )
+    return Outcome(
+        True,
+        f"GET {params.path} on port {params.port} answered {answer.status} as expected.",
+        evidence,
+    )
 
 
-def not_listening(running: RunningContainer, port: int, timeout: float, evidence: dict[str, object]) -> Outcome:
+def not_listening(
+    running: RunningContainer, port: int, timeout: float, evidence: dict[str, object]
+) -> Outcome:
     """Explain why nothing answered on `port`: the container exited, or nothing listens."""
     evidence["container log (last lines)"] = containers.log_tail(running.container)
     code = containers.exit_code(running.container)
     if code is not None:
-        command = " ".join(running.container.attrs["Config"].get("Cmd") or []) or "(none)"
+        command = (
+            " ".join(running.container.attrs["Config"].get("Cmd") or []) or "(none)"
+        )
         evidence["exit code"] = code
         evidence["command"] = command
-        return Outcome(False, f"The container exited with code {code} before anything listened on port {port}; its command was `{command}`.", evidence)
-    return Outcome(False, f"Nothing accepted connections on port {port} within {timeout:g} s, though the container is running.", evidence)
+        return Outcome(
+            False,
+            f"The container exited with code {code} before anything listened on port {port}; its command was `{command}`.",
+            evidence,
+        )
+    return Outcome(
+        False,
+        f"Nothing accepted connections on port {port} within {timeout:g} s, though the container is running.",
+        evidence,
+    )
 
 
 @dataclass(frozen=True)
@@ -78,13 +110,27 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     container = running.container
     evidence: dict[str, object] = {}
     if params.port is not None:
-        if running.wait_for_port(params.port, session.exercise.container.startup_timeout) is None:
-            return not_listening(running, params.port, session.exercise.container.startup_timeout, evidence)
+        if (
+            running.wait_for_port(
+                params.port, session.exercise.container.startup_timeout
+            )
+            is None
+        ):
+            return not_listening(
+                running,
+                params.port,
+                session.exercise.container.startup_timeout,
+                evidence,
+            )
     else:
         time.sleep(1.0)
     if not containers.is_running(container):
         evidence["container log (last lines)"] = containers.log_tail(container)
-        return Outcome(False, f"The container exited by itself with code {containers.exit_code(container)} before it could be stopped.", evidence)
+        return Outcome(
+            False,
+            f"The container exited by itself with code {containers.exit_code(container)} before it could be stopped.",
+            evidence,
+        )
     try:
         processes = container.top(ps_args="-o pid,args")
         first = next((row for row in processes.get("Processes") or []), None)
@@ -100,7 +146,11 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     evidence["seconds to stop"] = round(seconds, 2)
     evidence["exit code"] = code
     if seconds <= params.within:
-        return Outcome(True, f"The container stopped {seconds:.1f} s after `docker stop`: its main process received SIGTERM and exited.", evidence)
+        return Outcome(
+            True,
+            f"The container stopped {seconds:.1f} s after `docker stop`: its main process received SIGTERM and exited.",
+            evidence,
+        )
     return Outcome(
         False,
         f"The container took {seconds:.1f} s to stop (limit {params.within:g} s) and was"

@@ -20,7 +20,9 @@ def base_image_pinned(session: ExerciseSession, params: NoParams) -> Outcome:
     """Every FROM names its base image with an explicit tag (or digest) other than `latest`."""
     parsed = parse_dockerfile(session)
     if not parsed.stages:
-        return Outcome(False, "The Dockerfile has no FROM instruction, so it names no base image.")
+        return Outcome(
+            False, "The Dockerfile has no FROM instruction, so it names no base image."
+        )
     stage_names: set[str] = set()
     problems: list[str] = []
     bases: list[str] = []
@@ -35,7 +37,10 @@ def base_image_pinned(session: ExerciseSession, params: NoParams) -> Outcome:
                 " no default, so the tag depends on how the image is built"
             )
             continue
-        if base.lower() in stage_names - {(stage.name or "").lower()} or base == "scratch":
+        if (
+            base.lower() in stage_names - {(stage.name or "").lower()}
+            or base == "scratch"
+        ):
             continue
         reference = dockerfile.split_reference(base)
         if reference.digest:

@@ -12,9 +12,16 @@ from grader.engine.session import ExerciseSession
 def image_builds(session: ExerciseSession, params: NoParams) -> Outcome:
     """The image builds from the Dockerfile within the exercise's build time limit."""
     result = session.build()
-    evidence = {"build seconds": round(result.seconds, 1), "steps": len(result.steps)}
+    evidence: dict[str, object] = {
+        "build seconds": round(result.seconds, 1),
+        "steps": len(result.steps),
+    }
     if result.ok:
-        return Outcome(True, f"The image built in {result.seconds:.1f} s with {len(result.steps)} steps.", evidence)
+        return Outcome(
+            True,
+            f"The image built in {result.seconds:.1f} s with {len(result.steps)} steps.",
+            evidence,
+        )
     evidence["build log (last lines)"] = result.log_tail()
     return Outcome(False, f"The image did not build: {result.error}", evidence)
 
@@ -55,21 +62,29 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
         for name, value in params.env.items():
             measured[f"env {name}"] = image_env.get(name, "(unset)")
             if image_env.get(name) != value:
-                missing.append(f"ENV {name} is {image_env.get(name, 'unset')!r}, expected {value!r}")
+                missing.append(
+                    f"ENV {name} is {image_env.get(name, 'unset')!r}, expected {value!r}"
+                )
     if params.workdir is not None:
         measured["workdir"] = config.get("WorkingDir") or "/"
         if (config.get("WorkingDir") or "/").rstrip("/") != params.workdir.rstrip("/"):
-            missing.append(f"the working directory is {measured['workdir']!r}, expected {params.workdir!r}")
+            missing.append(
+                f"the working directory is {measured['workdir']!r}, expected {params.workdir!r}"
+            )
     if params.labels:
         image_labels = config.get("Labels") or {}
         for name, value in params.labels.items():
             if image_labels.get(name) != value:
-                missing.append(f"LABEL {name} is {image_labels.get(name, 'unset')!r}, expected {value!r}")
+                missing.append(
+                    f"LABEL {name} is {image_labels.get(name, 'unset')!r}, expected {value!r}"
+                )
     if params.user_not_root:
         user = config.get("User") or ""
         measured["user"] = user or "(unset: root)"
         if user.split(":")[0] in ("", "root", "0"):
-            missing.append(f"the image runs as {measured['user']} (add a USER that is not root)")
+            missing.append(
+                f"the image runs as {measured['user']} (add a USER that is not root)"
+            )
     if params.healthcheck:
         test = (config.get("Healthcheck") or {}).get("Test") or []
         measured["healthcheck"] = " ".join(test) or "none"
@@ -77,5 +92,13 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
             missing.append("no HEALTHCHECK is defined")
 
     if missing:
-        return Outcome(False, "The image configuration is incomplete: " + "; ".join(missing) + ".", measured)
-    return Outcome(True, "The image configuration holds everything the exercise asks for.", measured)
+        return Outcome(
+            False,
+            "The image configuration is incomplete: " + "; ".join(missing) + ".",
+            measured,
+        )
+    return Outcome(
+        True,
+        "The image configuration holds everything the exercise asks for.",
+        measured,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -60,19 +61,35 @@ class CheckKind:
 
 KINDS: dict[str, CheckKind] = {}
 
+#: The modules of `grader.checks` that register kinds when imported.
+CHECK_MODULES = ("dockerfile_rules", "image", "container")
+
+
+def all_kinds() -> dict[str, CheckKind]:
+    """Return every registered check kind, importing the check modules on first use."""
+    for module in CHECK_MODULES:
+        importlib.import_module(f"grader.checks.{module}")
+    return KINDS
+
 
 @dataclass(frozen=True)
 class NoParams:
     """A check kind that takes no parameters."""
 
 
-def check_kind(name: str, needs: Need, params: type = NoParams) -> Callable[[CheckFunction], CheckFunction]:
+def check_kind(
+    name: str, needs: Need, params: type = NoParams
+) -> Callable[[CheckFunction], CheckFunction]:
     """Register the decorated function as the check kind `name`."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if name in KINDS:
             raise ValueError(f"check kind {name!r} is registered twice")
-        summary = (function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else name
+        summary = (
+            (function.__doc__ or "").strip().splitlines()[0]
+            if function.__doc__
+            else name
+        )
         KINDS[name] = CheckKind(name, needs, params, function, summary)
         return function
 

@@ -124,7 +124,9 @@ def build_image(
         result.image_id = None
     elif result.image_id is None:
         result.error = "The build ended without producing an image."
-    log.info("built %s in %.1fs: %s", tag, result.seconds, result.error or result.image_id)
+    log.info(
+        "built %s in %.1fs: %s", tag, result.seconds, result.error or result.image_id
+    )
     return result
 
 

@@ -25,7 +25,9 @@ def remove_orphans(client: docker.DockerClient) -> int:
     host = socket.gethostname()
     dead_runs: set[str] = set()
     for attrs in labelled_objects(client):
-        object_labels = attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
+        object_labels = (
+            attrs.get("Labels") or attrs.get("Config", {}).get("Labels") or {}
+        )
         if object_labels.get(labels.HOST) != host:
             continue
         pid = object_labels.get(labels.PID, "")
@@ -66,7 +68,9 @@ def remove_matching(client: docker.DockerClient, label_filters: list[str]) -> in
     return removed
 
 
-def remove_untagged_images(client: docker.DockerClient, image_ids: Iterable[str]) -> int:
+def remove_untagged_images(
+    client: docker.DockerClient, image_ids: Iterable[str]
+) -> int:
     """Remove intermediate images by id; never one that has a tag or is still in use."""
     removed = 0
     for image_id in image_ids:

@@ -86,7 +86,9 @@ def log_tail(container: Container, lines: int = 15) -> str:
     return raw.decode(errors="replace").rstrip()
 
 
-def wait_for_port(container: Container, address: str, port: int, timeout: float) -> float | None:
+def wait_for_port(
+    container: Container, address: str, port: int, timeout: float
+) -> float | None:
     """Wait until the container accepts TCP connections on `port`; return seconds taken.
 
     Returns None when the deadline passes or the container exits first. The wait polls

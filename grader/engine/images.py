@@ -28,7 +28,12 @@ Progress = Callable[[str], None]
 
 # Paths dropped from every stand-in: documentation and translations nobody reads in a
 # container, as the official slim images drop them.
-_SLIM_PATHS = ("/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*", "/usr/share/info/*")
+_SLIM_PATHS = (
+    "/usr/share/doc/*",
+    "/usr/share/man/*",
+    "/usr/share/locale/*",
+    "/usr/share/info/*",
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,9 @@ def ensure_images(
         if not force_stand_in and try_pull(client, image.name):
             progress(f"{image.name}: pulled from the registry")
             continue
-        progress(f"{image.name}: no registry answered; building a stand-in (about a minute)")
+        progress(
+            f"{image.name}: no registry answered; building a stand-in (about a minute)"
+        )
         build_stand_in(image, progress)
         progress(f"{image.name}: stand-in built ({describe_size(client, image.name)})")
 
@@ -137,9 +144,15 @@ def build_stand_in(image: BaseImage, progress: Progress = log.info) -> None:
     command = stand_in_command(image, mirror)
     import_command = ["docker", "import", *import_changes(image), "-", image.name]
     log.info("building stand-in: %s | %s", " ".join(command), " ".join(import_command))
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as make:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as make:
         imported = subprocess.run(
-            import_command, stdin=make.stdout, capture_output=True, text=True, check=False
+            import_command,
+            stdin=make.stdout,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert make.stdout is not None
         make.stdout.close()
@@ -179,14 +192,20 @@ def import_changes(image: BaseImage) -> list[str]:
     cmd = "CMD [" + ", ".join(f'"{part}"' for part in image.cmd) + "]"
     changes = [cmd]
     changes += [f'ENV {key}="{value}"' for key, value in image.env if value]
-    image_labels = {labels.STAND_IN: "true", f"{labels.STAND_IN}.contract": image.contract}
+    image_labels = {
+        labels.STAND_IN: "true",
+        f"{labels.STAND_IN}.contract": image.contract,
+    }
     image_labels |= image.extra_labels
     changes += [f'LABEL "{key}"="{value}"' for key, value in image_labels.items()]
     return [part for change in changes for part in ("-c", change)]
 
 
 def find_debian_mirror(
-    sources: tuple[Path, ...] = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d")),
+    sources: tuple[Path, ...] = (
+        Path("/etc/apt/sources.list"),
+        Path("/etc/apt/sources.list.d"),
+    ),
 ) -> str:
     """Return the first Debian mirror URI the machine's apt sources use for the main suite."""
     for path in sources:

@@ -79,7 +79,9 @@ class ExerciseSession:
                 f" {display(path.parent)}: write one there."
             ) from None
         except OSError as error:
-            raise Unavailable(f"{display(path)} cannot be read: {first_line(error)}") from error
+            raise Unavailable(
+                f"{display(path)} cannot be read: {first_line(error)}"
+            ) from error
 
     def build(self) -> BuildResult:
         """Build the student's image once and return the result, success or not."""
@@ -148,7 +150,9 @@ class ExerciseSession:
                 f"the container did not start: {error.explanation or error}"
             ) from error
         self._containers.append(container)
-        return RunningContainer(container, containers.container_address(container, self.network()))
+        return RunningContainer(
+            container, containers.container_address(container, self.network())
+        )
 
     def close(self) -> None:
         """Remove every container, network and image this session created."""

@@ -11,4 +11,6 @@ from grader.reports.model import GradingReport
 def write_json(report: GradingReport, path: Path) -> None:
     """Write `report` as JSON to `path`, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(report.to_dict(), indent=2, default=str) + "\n", encoding="utf-8"
+    )

@@ -11,13 +11,22 @@ from grader.checks.result import CheckResult
 from grader.plugin import ExerciseResult
 from grader.reports.model import GradingReport
 
-_GREEN, _RED, _YELLOW, _DIM, _BOLD, _RESET = "\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[1m", "\033[0m"
+_GREEN, _RED, _YELLOW, _DIM, _BOLD, _RESET = (
+    "\033[32m",
+    "\033[31m",
+    "\033[33m",
+    "\033[2m",
+    "\033[1m",
+    "\033[0m",
+)
 
 
 class TerminalReport:
     """Prints each check as it finishes, then the score of each exercise and the total."""
 
-    def __init__(self, stream: TextIO | None = None, verbose: bool = False, quiet: bool = False) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, verbose: bool = False, quiet: bool = False
+    ) -> None:
         self.stream = stream or sys.stdout
         self.verbose = verbose
         self.quiet = quiet
@@ -53,11 +62,14 @@ class TerminalReport:
         self.heading(check.exercise)
         if self.quiet and check.passed:
             return
-        mark = {"passed": self.paint("PASS", _GREEN), "failed": self.paint("FAIL", _RED)}.get(
-            check.status, self.paint("ERROR", _YELLOW)
-        )
+        mark = {
+            "passed": self.paint("PASS", _GREEN),
+            "failed": self.paint("FAIL", _RED),
+        }.get(check.status, self.paint("ERROR", _YELLOW))
         points = f"{check.score}/{check.max_score}"
-        self.write(f"  {mark}  {points:>5}  {check.title or check.id}  {self.paint(f'[{check.id}]', _DIM)}")
+        self.write(
+            f"  {mark}  {points:>5}  {check.title or check.id}  {self.paint(f'[{check.id}]', _DIM)}"
+        )
         if not check.passed or self.verbose:
             self.write(textwrap.indent(check.feedback, "         "))
             if check.hint:
@@ -67,7 +79,9 @@ class TerminalReport:
                     shown = str(value)
                     if "\n" in shown:
                         self.write(self.paint(f"         {name}:", _DIM))
-                        self.write(self.paint(textwrap.indent(shown, "           | "), _DIM))
+                        self.write(
+                            self.paint(textwrap.indent(shown, "           | "), _DIM)
+                        )
                     else:
                         self.write(self.paint(f"         {name}: {shown}", _DIM))
 
@@ -76,6 +90,17 @@ class TerminalReport:
         self.write()
         self.write(self.paint("Scores", _BOLD))
         for exercise in report.exercises:
-            state = "error" if exercise.error else ("full marks" if exercise.score == exercise.max_score else "")
-            self.write(f"  {exercise.id:<28} {exercise.score:>3}/{exercise.max_score:<3} {state}")
-        self.write(self.paint(f"  {'Total':<28} {report.score:>3}/{report.max_score:<3}", _BOLD) + f"  ({report.seconds:.1f} s)")
+            state = (
+                "error"
+                if exercise.error
+                else ("full marks" if exercise.score == exercise.max_score else "")
+            )
+            self.write(
+                f"  {exercise.id:<28} {exercise.score:>3}/{exercise.max_score:<3} {state}"
+            )
+        self.write(
+            self.paint(
+                f"  {'Total':<28} {report.score:>3}/{report.max_score:<3}", _BOLD
+            )
+            + f"  ({report.seconds:.1f} s)"
+        )

@@ -4,4 +4,11 @@ from grader.spec.errors import SpecError
 from grader.spec.loader import load_exercise
 from grader.spec.model import CheckSpec, ContainerSpec, Exercise, ImageSpec
 
-__all__ = ["CheckSpec", "ContainerSpec", "Exercise", "ImageSpec", "SpecError", "load_exercise"]
+__all__ = [
+    "CheckSpec",
+    "ContainerSpec",
+    "Exercise",
+    "ImageSpec",
+    "SpecError",
+    "load_exercise",
+]

@@ -12,13 +12,19 @@ from grader.spec.errors import Problem
 T = TypeVar("T")
 
 
-def parse_dataclass(cls: type[T], raw: object, where: str, problems: list[Problem]) -> T | None:
+def parse_dataclass(
+    cls: type[T], raw: object, where: str, problems: list[Problem]
+) -> T | None:
     """Build `cls` from a mapping; on a bad value append a Problem and return None."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         problems.append(
-            Problem(where, f"expected a mapping of fields, got {describe(raw)}", mapping_fix(cls))
+            Problem(
+                where,
+                f"expected a mapping of fields, got {describe(raw)}",
+                mapping_fix(cls),
+            )
         )
         return None
     hints = get_type_hints(cls)
@@ -69,24 +75,37 @@ def convert(hint: Any, value: object, where: str, problems: list[Problem]) -> An
         if value in allowed:
             return value
         choices = ", ".join(repr(choice) for choice in allowed)
-        problems.append(Problem(where, f"{value!r} is not allowed", f"use one of {choices}"))
+        problems.append(
+            Problem(where, f"{value!r} is not allowed", f"use one of {choices}")
+        )
         return _INVALID
     if origin in (list, tuple):
         if not isinstance(value, list):
             problems.append(
-                Problem(where, f"expected a list, got {describe(value)}", "write a YAML list")
+                Problem(
+                    where,
+                    f"expected a list, got {describe(value)}",
+                    "write a YAML list",
+                )
             )
             return _INVALID
         (item_hint, *_) = get_args(hint) or (Any,)
-        items = [convert(item_hint, item, f"{where}[{i}]", problems) for i, item in enumerate(value)]
+        items = [
+            convert(item_hint, item, f"{where}[{i}]", problems)
+            for i, item in enumerate(value)
+        ]
         if any(item is _INVALID for item in items):
             return _INVALID
         return tuple(items) if origin is tuple else items
     if origin is dict:
-        key_hint, value_hint = get_args(hint)
+        _, value_hint = get_args(hint)
         if not isinstance(value, dict):
             problems.append(
-                Problem(where, f"expected a mapping, got {describe(value)}", "write `key: value` lines")
+                Problem(
+                    where,
+                    f"expected a mapping, got {describe(value)}",
+                    "write `key: value` lines",
+                )
             )
             return _INVALID
         result = {}
@@ -102,24 +121,44 @@ def convert(hint: Any, value: object, where: str, problems: list[Problem]) -> An
     return convert_scalar(hint, value, where, problems)
 
 
-def convert_scalar(hint: Any, value: object, where: str, problems: list[Problem]) -> Any:
+def convert_scalar(
+    hint: Any, value: object, where: str, problems: list[Problem]
+) -> Any:
     """Check a scalar: str, int, float or bool (YAML's own types, no guessing)."""
     if hint is Any:
         return value
     if hint is bool:
         if isinstance(value, bool):
             return value
-        problems.append(Problem(where, f"expected true or false, got {describe(value)}", "write true or false"))
+        problems.append(
+            Problem(
+                where,
+                f"expected true or false, got {describe(value)}",
+                "write true or false",
+            )
+        )
         return _INVALID
     if hint is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        problems.append(Problem(where, f"expected a whole number, got {describe(value)}", "write a number such as 2, without quotes"))
+        problems.append(
+            Problem(
+                where,
+                f"expected a whole number, got {describe(value)}",
+                "write a number such as 2, without quotes",
+            )
+        )
         return _INVALID
     if hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-        problems.append(Problem(where, f"expected a number, got {describe(value)}", "write a number such as 2.5, without quotes"))
+        problems.append(
+            Problem(
+                where,
+                f"expected a number, got {describe(value)}",
+                "write a number such as 2.5, without quotes",
+            )
+        )
         return _INVALID
     if hint is str:
         if isinstance(value, str):
@@ -127,7 +166,13 @@ def convert_scalar(hint: Any, value: object, where: str, problems: list[Problem]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             # YAML reads `8000` or `3.11` as numbers; text fields accept them as written.
             return str(value)
-        problems.append(Problem(where, f"expected text, got {describe(value)}", "write the value as text (quote it if needed)"))
+        problems.append(
+            Problem(
+                where,
+                f"expected text, got {describe(value)}",
+                "write the value as text (quote it if needed)",
+            )
+        )
         return _INVALID
     raise TypeError(f"unsupported field type {hint!r} at {where}")
 
@@ -135,18 +180,33 @@ def convert_scalar(hint: Any, value: object, where: str, problems: list[Problem]
 def unknown_field(where: str, name: str, known: list[str]) -> Problem:
     """Return the Problem for a field the spec does not define, with a suggestion."""
     close = difflib.get_close_matches(name, known, n=1)
-    fix = f"did you mean `{close[0]}`?" if close else "remove it; known fields: " + ", ".join(known)
+    fix = (
+        f"did you mean `{close[0]}`?"
+        if close
+        else "remove it; known fields: " + ", ".join(known)
+    )
     return Problem(join(where, name), "is not a known field", fix)
 
 
 def mapping_fix(cls: type) -> str:
-    names = ", ".join(field.name for field in dataclasses.fields(cls))  # type: ignore[arg-type]
-    return f"write a mapping with fields among: {names}" if names else "write an empty mapping {}"
+    names = ", ".join(field.name for field in dataclasses.fields(cls))
+    return (
+        f"write a mapping with fields among: {names}"
+        if names
+        else "write an empty mapping {}"
+    )
 
 
 def describe(value: object) -> str:
     """Show a bad value with its YAML type, e.g. `'two' (text)`."""
-    kinds = {bool: "true/false", int: "number", float: "number", str: "text", list: "list", dict: "mapping"}
+    kinds = {
+        bool: "true/false",
+        int: "number",
+        float: "number",
+        str: "text",
+        list: "list",
+        dict: "mapping",
+    }
     kind = kinds.get(type(value), "nothing" if value is None else type(value).__name__)
     shown = repr(value)
     if len(shown) > 60:
@@ -167,4 +227,3 @@ def type_name(hint: Any) -> str:
     if origin is Literal:
         return " | ".join(repr(choice) for choice in get_args(hint))
     return getattr(hint, "__name__", str(hint))
-

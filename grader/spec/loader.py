@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from grader.checks import KINDS
+from grader.checks.registry import all_kinds
 from grader.spec.errors import Problem, SpecError
 from grader.spec.fields import parse_dataclass
 from grader.spec.model import CheckSpec, ContainerSpec, Exercise, ImageSpec
@@ -36,7 +36,8 @@ class _ExerciseFields:
     id: str
     title: str
     concept: str
-    checks: list[_CheckFields]
+    #: Read one by one into _CheckFields, so each reports its own problems.
+    checks: list[Any]
     image: ImageSpec = field(default_factory=ImageSpec)
     container: ContainerSpec = field(default_factory=ContainerSpec)
     starter_fails: list[str] = field(default_factory=list)
@@ -47,26 +48,26 @@ def load_exercise(folder: Path) -> Exercise:
     path = folder / SPEC_FILE
     problems: list[Problem] = []
     raw = read_yaml(path, problems)
-    fields = parse_dataclass(_ExerciseFields, raw, "", problems) if not problems else None
+    if problems:
+        raise SpecError(path, problems)
+
+    # The checks are read one by one, so that a problem in one still lets the others,
+    # and the rest of the spec, report theirs.
+    fields = parse_dataclass(_ExerciseFields, raw, "", problems)
+    raw_checks = raw.get("checks") if isinstance(raw, dict) else None
+    checks = [
+        check
+        for index, item in enumerate(raw_checks if isinstance(raw_checks, list) else [])
+        if (parsed := parse_dataclass(_CheckFields, item, f"checks[{index}]", problems))
+        and (check := build_check(parsed, index, problems))
+    ]
     if fields is None:
         raise SpecError(path, problems)
 
-    if not _EXERCISE_ID.match(fields.id):
-        problems.append(
-            Problem("id", f"{fields.id!r} is not of the form NN-slug", "write e.g. `id: 01-first-image`")
-        )
-    elif fields.id != folder.name:
-        problems.append(
-            Problem(
-                "id",
-                f"{fields.id!r} differs from the folder name {folder.name!r}",
-                f"write `id: {folder.name}` or rename the folder",
-            )
-        )
-    checks = [check for index, raw_check in enumerate(fields.checks) if (check := build_check(raw_check, index, problems))]
+    identity_problems(fields, folder, problems)
     if not fields.checks:
         problems.append(Problem("checks", "is empty", "list at least one check"))
-    check_problems(fields, problems)
+    check_problems(raw_checks or [], fields.starter_fails, problems)
     if problems:
         raise SpecError(path, problems)
     return Exercise(
@@ -81,15 +82,45 @@ def load_exercise(folder: Path) -> Exercise:
     )
 
 
+def identity_problems(
+    fields: _ExerciseFields, folder: Path, problems: list[Problem]
+) -> None:
+    """The id must read NN-slug and match the folder's name."""
+    if not _EXERCISE_ID.match(fields.id):
+        problems.append(
+            Problem(
+                "id",
+                f"{fields.id!r} is not of the form NN-slug",
+                "write e.g. `id: 01-first-image`",
+            )
+        )
+    elif fields.id != folder.name:
+        problems.append(
+            Problem(
+                "id",
+                f"{fields.id!r} differs from the folder name {folder.name!r}",
+                f"write `id: {folder.name}` or rename the folder",
+            )
+        )
+
+
 def read_yaml(path: Path, problems: list[Problem]) -> object:
     """Read `path` as YAML, turning a missing file or a syntax error into a Problem."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        problems.append(Problem("(file)", "does not exist", f"create {path.name} in {path.parent}"))
+        problems.append(
+            Problem("(file)", "does not exist", f"create {path.name} in {path.parent}")
+        )
         return None
     except (UnicodeDecodeError, OSError) as error:
-        problems.append(Problem("(file)", f"cannot be read as UTF-8 text: {error}", "save it as UTF-8 text"))
+        problems.append(
+            Problem(
+                "(file)",
+                f"cannot be read as UTF-8 text: {error}",
+                "save it as UTF-8 text",
+            )
+        )
         return None
     try:
         return yaml.safe_load(text)
@@ -97,39 +128,87 @@ def read_yaml(path: Path, problems: list[Problem]) -> object:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         reason = getattr(error, "problem", None) or str(error)
-        problems.append(Problem(where, f"is not valid YAML: {reason}", "fix the YAML syntax there (indentation, colons, quotes)"))
+        problems.append(
+            Problem(
+                where,
+                f"is not valid YAML: {reason}",
+                "fix the YAML syntax there (indentation, colons, quotes)",
+            )
+        )
         return None
 
 
-def build_check(raw: _CheckFields, index: int, problems: list[Problem]) -> CheckSpec | None:
+def build_check(
+    raw: _CheckFields, index: int, problems: list[Problem]
+) -> CheckSpec | None:
     """Validate one check's kind and parameters; return it, or None after adding problems."""
     where = f"checks[{index}]"
     before = len(problems)
     if not _CHECK_ID.match(raw.id):
-        problems.append(Problem(f"{where}.id", f"{raw.id!r} is not a lowercase slug", "use lowercase letters, digits and dashes, e.g. `serves-http`"))
+        problems.append(
+            Problem(
+                f"{where}.id",
+                f"{raw.id!r} is not a lowercase slug",
+                "use lowercase letters, digits and dashes, e.g. `serves-http`",
+            )
+        )
     if raw.points < 0:
-        problems.append(Problem(f"{where}.points", f"{raw.points} is negative", "give 0 or more points"))
-    kind = KINDS.get(raw.kind)
+        problems.append(
+            Problem(
+                f"{where}.points", f"{raw.points} is negative", "give 0 or more points"
+            )
+        )
+    kinds = all_kinds()
+    kind = kinds.get(raw.kind)
     if kind is None:
-        close = difflib.get_close_matches(raw.kind, list(KINDS), n=1)
-        fix = f"did you mean `{close[0]}`?" if close else "use one of: " + ", ".join(sorted(KINDS))
-        problems.append(Problem(f"{where}.kind", f"{raw.kind!r} is not a check kind", fix))
+        close = difflib.get_close_matches(raw.kind, list(kinds), n=1)
+        fix = (
+            f"did you mean `{close[0]}`?"
+            if close
+            else "use one of: " + ", ".join(sorted(kinds))
+        )
+        problems.append(
+            Problem(f"{where}.kind", f"{raw.kind!r} is not a check kind", fix)
+        )
         return None
     params = parse_dataclass(kind.params, raw.params, f"{where}.params", problems)
     if params is None or len(problems) > before:
         return None
-    return CheckSpec(raw.id, raw.kind, raw.title, raw.points, raw.feedback.strip(), raw.hint.strip(), params)
+    return CheckSpec(
+        raw.id,
+        raw.kind,
+        raw.title,
+        raw.points,
+        raw.feedback.strip(),
+        raw.hint.strip(),
+        params,
+    )
 
 
-def check_problems(fields: _ExerciseFields, problems: list[Problem]) -> None:
+def check_problems(
+    raw_checks: list[Any], starter_fails: list[str], problems: list[Problem]
+) -> None:
     """Find problems that span checks: repeated ids, unknown ids in starter_fails."""
     seen: set[str] = set()
-    for index, check in enumerate(fields.checks):
-        if check.id in seen:
-            problems.append(Problem(f"checks[{index}].id", f"{check.id!r} is used twice", "give every check its own id"))
-        seen.add(check.id)
-    for index, check_id in enumerate(fields.starter_fails):
+    for index, check in enumerate(raw_checks):
+        check_id = check.get("id") if isinstance(check, dict) else None
+        if not isinstance(check_id, str):
+            continue
+        if check_id in seen:
+            problems.append(
+                Problem(
+                    f"checks[{index}].id",
+                    f"{check_id!r} is used twice",
+                    "give every check its own id",
+                )
+            )
+        seen.add(check_id)
+    for index, check_id in enumerate(starter_fails):
         if check_id not in seen:
             problems.append(
-                Problem(f"starter_fails[{index}]", f"{check_id!r} is not the id of a check", "use ids from `checks`: " + ", ".join(sorted(seen)))
+                Problem(
+                    f"starter_fails[{index}]",
+                    f"{check_id!r} is not the id of a check",
+                    "use ids from `checks`: " + ", ".join(sorted(seen)),
+                )
             )
