@@ -73,7 +73,7 @@ def grade(session: nox.Session) -> None:
 
 @nox.session
 def validate(session: nox.Session) -> None:
-    """Prove every solution scores full marks and every starter fails as its spec says."""
+    """Prove solutions score full marks and starters fail as their specs say."""
     prepare(session)
     session.run("brickyard", "validate", *session.posargs)
 

@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--solutions",
         action="store_true",
-        help="grade each exercise with its solution laid over the starter, in a temporary copy",
+        help="grade each exercise with its solution laid over the starter"
+        " (in a temporary copy)",
     )
     grade.add_argument(
         "--json", type=Path, metavar="FILE", help="write the results as JSON"
@@ -166,7 +167,8 @@ def run_grade(args: argparse.Namespace) -> int:
     engine = client.version().get("Version", "?")
     what = "solutions" if args.solutions else "your work"
     terminal.write(
-        f"brickyard {__version__}: grading {what} in {len(chosen)} exercise(s) on Docker Engine {engine}"
+        f"brickyard {__version__}: grading {what} in {len(chosen)} exercise(s) on"
+        f" Docker Engine {engine}"
     )
 
     started = time.monotonic()
@@ -191,7 +193,7 @@ def grade_folders(
     identity: RunIdentity,
     terminal: TerminalReport,
 ) -> list[ExerciseResult]:
-    """Grade `folders` through pytest with the grading plugin; return results in order."""
+    """Grade `folders` through pytest with the grading plugin; return their results."""
     plugin = GradingPlugin(client, identity, terminal.listen)
     results: dict[str, ExerciseResult] = {}
     specs = []
@@ -203,7 +205,8 @@ def grade_folders(
             missing = ExerciseResult(
                 folder.id,
                 "",
-                error=f"{spec} is missing: this folder has no exercise spec, so it cannot be graded.",
+                error=f"{spec} is missing: this folder has no exercise spec,"
+                " so it cannot be graded.",
             )
             results[folder.id] = missing
             terminal.exercise_error(missing)
@@ -238,7 +241,7 @@ def pytest_arguments(ini: Path, specs: list[str]) -> list[str]:
 
 
 class stop_on_sigterm:
-    """Turn SIGTERM into KeyboardInterrupt while grading, so cleanup runs as on Ctrl-C."""
+    """Turn SIGTERM into KeyboardInterrupt while grading: cleanup runs as on Ctrl-C."""
 
     def __enter__(self) -> None:
         self.previous = signal.signal(signal.SIGTERM, self.interrupt)
@@ -295,17 +298,20 @@ def run_validate(args: argparse.Namespace) -> int:
         if solution.score != solution.max_score:
             lost = ", ".join(check.id for check in solution.checks if not check.passed)
             verdicts.append(
-                f"the solution scores {solution.score}/{solution.max_score} (fails {lost})"
+                f"the solution scores {solution.score}/{solution.max_score} (fails"
+                f" {lost})"
             )
         if failed != expected:
             verdicts.append(
-                f"the starter fails {sorted(failed)}, but starter_fails lists {sorted(expected)}"
+                f"the starter fails {sorted(failed)}, but starter_fails lists"
+                f" {sorted(expected)}"
             )
         if starter.score >= starter.max_score:
             verdicts.append("the starter scores full marks")
         status = "ok" if not verdicts else "WRONG: " + "; ".join(verdicts)
         terminal.write(
-            f"  {folder.id:<28} solution {solution.score}/{solution.max_score}, starter {starter.score}/{starter.max_score}: {status}"
+            f"  {folder.id:<28} solution {solution.score}/{solution.max_score},"
+            f" starter {starter.score}/{starter.max_score}: {status}"
         )
         if verdicts:
             problems.append(f"{folder.id}: " + "; ".join(verdicts))
@@ -316,7 +322,8 @@ def run_validate(args: argparse.Namespace) -> int:
         )
         return 1
     terminal.write(
-        "\nvalidate: every solution scores full marks and every starter fails as expected."
+        "\nvalidate: every solution scores full marks and every starter fails as"
+        " expected."
     )
     return EXIT_GRADED
 

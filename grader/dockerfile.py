@@ -1,4 +1,4 @@
-"""A small Dockerfile parser: instructions with their line numbers, stages and ARG values.
+"""A small Dockerfile parser: instructions with line numbers, stages and ARG values.
 
 It follows the Dockerfile reference closely enough for grading: line continuations
 (with the `escape` parser directive), comments, heredocs (`RUN <<EOF ... EOF`), JSON
@@ -21,7 +21,7 @@ _VARIABLE = re.compile(
 
 @dataclass(frozen=True)
 class Instruction:
-    """One instruction: its keyword in upper case, its argument text, where it starts."""
+    """One instruction: its keyword in upper case, its arguments, where it starts."""
 
     keyword: str
     arguments: str
@@ -140,7 +140,8 @@ def parse(text: str) -> Dockerfile:
                 body.append(line)
             else:
                 raise DockerfileSyntaxError(
-                    f"line {start + 1}: the heredoc <<{terminator} is never closed by a line"
+                    f"line {start + 1}: the heredoc <<{terminator} is never closed by"
+                    " a line"
                     f" reading {terminator}"
                 )
             bodies.append("\n".join(body))
@@ -152,7 +153,7 @@ def parse(text: str) -> Dockerfile:
 
 
 def assemble(instructions: list[Instruction]) -> Dockerfile:
-    """Group instructions into stages and collect the ARGs that precede the first FROM."""
+    """Group instructions into stages; collect the ARGs that precede the first FROM."""
     global_args: dict[str, str | None] = {}
     stages: list[Stage] = []
     for instruction in instructions:
@@ -180,7 +181,7 @@ def assemble(instructions: list[Instruction]) -> Dockerfile:
 
 
 def substitute(text: str, values: dict[str, str | None]) -> tuple[str, list[str]]:
-    """Expand `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alt}`; list unknown names."""
+    """Expand `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR:+alt}`; list unknown names."""
     unknown: list[str] = []
 
     def expand(match: re.Match[str]) -> str:

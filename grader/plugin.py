@@ -1,4 +1,4 @@
-"""The grading pipeline as a pytest plugin: each check of each exercise is a pytest item.
+"""The grading pipeline as a pytest plugin: each check of an exercise is a pytest item.
 
 `brickyard grade` runs pytest on the selected `exercise.yaml` files with this plugin.
 An `ExerciseFile` collector loads one spec and yields one `CheckItem` per check, ordered
@@ -56,7 +56,7 @@ class ExerciseResult:
 
 
 class GradingPlugin:
-    """Holds a run's identity and engine client, and gathers results as checks finish."""
+    """Holds a run's identity and engine client; gathers results as checks finish."""
 
     def __init__(
         self,
@@ -226,7 +226,7 @@ class CheckItem(pytest.Item):
 
 
 class SpecErrorItem(pytest.Item):
-    """Stands for an exercise whose spec is invalid, so the error is reported, not lost."""
+    """Stands for an exercise whose spec is invalid, so its error is reported."""
 
     def __init__(self, *, error: SpecError, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -290,7 +290,8 @@ def result_from_report(report: pytest.TestReport) -> CheckResult:
         "error",
         0,
         int(str(properties.get("max_score", 0))),
-        f"The grader could not finish this check: {crash}\nThis is a problem in the grader,"
+        f"The grader could not finish this check: {crash}\nThis is a problem in the"
+        " grader,"
         " not in your work; run again with --verbose and report it.",
     )
 

@@ -50,7 +50,7 @@ def discover(root: Path) -> list[ExerciseFolder]:
 
 
 def select(folders: list[ExerciseFolder], selectors: list[str]) -> list[ExerciseFolder]:
-    """Return the folders the selectors name (all when none): `01`, `1`, slug or full id."""
+    """Return the folders the selectors name (all if none): `01`, `1`, slug or id."""
     if not selectors:
         return folders
     chosen: list[ExerciseFolder] = []
@@ -79,7 +79,7 @@ def matches_selector(folder: ExerciseFolder, wanted: str) -> bool:
 def solutions_overlay(
     root: Path, folders: list[ExerciseFolder]
 ) -> Iterator[list[ExerciseFolder]]:
-    """Yield copies of `folders` with `root/solutions/<id>` laid over them, in a temp dir.
+    """Yield temporary copies of `folders` with `root/solutions/<id>` laid over them.
 
     The working tree is never touched; the copies are deleted afterwards.
     """

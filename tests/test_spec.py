@@ -1,4 +1,4 @@
-"""The exercise spec loader: valid specs become typed objects, bad ones say how to fix them."""
+"""The spec loader: valid specs become typed objects, bad ones say how to fix them."""
 
 from __future__ import annotations
 

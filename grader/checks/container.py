@@ -25,7 +25,7 @@ class HttpParams:
 
 @check_kind("http_response", Need.CONTAINER, HttpParams)
 def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
-    """The running container answers an HTTP GET on a port with the expected status and body."""
+    """The running container answers a GET with the expected status and body."""
     running = session.container()
     url = f"http://<container>:{params.port}{params.path}"
     evidence: dict[str, object] = {"request": f"GET {url}"}
@@ -43,7 +43,8 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
         evidence["container log (last lines)"] = containers.log_tail(running.container)
         return Outcome(
             False,
-            f"Port {params.port} accepted a connection but gave no HTTP answer ({answer.error}).",
+            f"Port {params.port} accepted a connection but gave no HTTP answer"
+            f" ({answer.error}).",
             evidence,
         )
     evidence["status"] = answer.status
@@ -51,18 +52,21 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
     if answer.status != params.status:
         return Outcome(
             False,
-            f"GET {params.path} answered with status {answer.status}, expected {params.status}.",
+            f"GET {params.path} answered with status {answer.status}, expected"
+            f" {params.status}.",
             evidence,
         )
     if params.body_contains is not None and params.body_contains not in answer.body:
         return Outcome(
             False,
-            f"GET {params.path} answered {answer.status}, but the body does not contain {params.body_contains!r}.",
+            f"GET {params.path} answered {answer.status}, but the body does not"
+            f" contain {params.body_contains!r}.",
             evidence,
         )
     return Outcome(
         True,
-        f"GET {params.path} on port {params.port} answered {answer.status} as expected.",
+        f"GET {params.path} on port {params.port} answered {answer.status} as"
+        " expected.",
         evidence,
     )
 
@@ -70,7 +74,7 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
 def not_listening(
     running: RunningContainer, port: int, timeout: float, evidence: dict[str, object]
 ) -> Outcome:
-    """Explain why nothing answered on `port`: the container exited, or nothing listens."""
+    """Say why nothing answered on `port`: the container exited, or never listened."""
     evidence["container log (last lines)"] = containers.log_tail(running.container)
     code = containers.exit_code(running.container)
     if code is not None:
@@ -81,12 +85,14 @@ def not_listening(
         evidence["command"] = command
         return Outcome(
             False,
-            f"The container exited with code {code} before anything listened on port {port}; its command was `{command}`.",
+            f"The container exited with code {code} before anything listened on port"
+            f" {port}; its command was `{command}`.",
             evidence,
         )
     return Outcome(
         False,
-        f"Nothing accepted connections on port {port} within {timeout:g} s, though the container is running.",
+        f"Nothing accepted connections on port {port} within {timeout:g} s, though the"
+        " container is running.",
         evidence,
     )
 
@@ -105,7 +111,7 @@ class StopParams:
 
 @check_kind("stops_promptly", Need.OWN_CONTAINER, StopParams)
 def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
-    """`docker stop` stops the container within N s: its main process receives SIGTERM."""
+    """`docker stop` stops the container within N s: its main process gets SIGTERM."""
     running = session.start()
     container = running.container
     evidence: dict[str, object] = {}
@@ -128,7 +134,8 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
         evidence["container log (last lines)"] = containers.log_tail(container)
         return Outcome(
             False,
-            f"The container exited by itself with code {containers.exit_code(container)} before it could be stopped.",
+            "The container exited by itself with code"
+            f" {containers.exit_code(container)} before it could be stopped.",
             evidence,
         )
     try:
@@ -148,12 +155,14 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     if seconds <= params.within:
         return Outcome(
             True,
-            f"The container stopped {seconds:.1f} s after `docker stop`: its main process received SIGTERM and exited.",
+            f"The container stopped {seconds:.1f} s after `docker stop`: its main"
+            " process received SIGTERM and exited.",
             evidence,
         )
     return Outcome(
         False,
-        f"The container took {seconds:.1f} s to stop (limit {params.within:g} s) and was"
+        f"The container took {seconds:.1f} s to stop (limit {params.within:g} s) and"
+        " was"
         f" killed (exit code {code}): SIGTERM did not reach the app. PID 1 was"
         f" `{evidence.get('PID 1', '?')}`.",
         evidence,

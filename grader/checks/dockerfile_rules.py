@@ -8,7 +8,7 @@ from grader.engine.session import ExerciseSession
 
 
 def parse_dockerfile(session: ExerciseSession) -> dockerfile.Dockerfile:
-    """Return the exercise's parsed Dockerfile, or raise Unavailable saying what is wrong."""
+    """Return the parsed Dockerfile, or raise Unavailable saying what is wrong."""
     try:
         return dockerfile.parse(session.dockerfile_text())
     except dockerfile.DockerfileSyntaxError as error:
@@ -17,7 +17,7 @@ def parse_dockerfile(session: ExerciseSession) -> dockerfile.Dockerfile:
 
 @check_kind("base_image_pinned", Need.FILES)
 def base_image_pinned(session: ExerciseSession, params: NoParams) -> Outcome:
-    """Every FROM names its base image with an explicit tag (or digest) other than `latest`."""
+    """Every FROM names its base image with a tag (or digest) other than `latest`."""
     parsed = parse_dockerfile(session)
     if not parsed.stages:
         return Outcome(
@@ -33,7 +33,8 @@ def base_image_pinned(session: ExerciseSession, params: NoParams) -> Outcome:
             stage_names.add(stage.name.lower())
         if unknown:
             problems.append(
-                f"line {stage.line}: `FROM {stage.base}` uses ${{{unknown[0]}}}, which has"
+                f"line {stage.line}: `FROM {stage.base}` uses ${{{unknown[0]}}}, which"
+                " has"
                 " no default, so the tag depends on how the image is built"
             )
             continue

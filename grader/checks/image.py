@@ -19,7 +19,8 @@ def image_builds(session: ExerciseSession, params: NoParams) -> Outcome:
     if result.ok:
         return Outcome(
             True,
-            f"The image built in {result.seconds:.1f} s with {len(result.steps)} steps.",
+            f"The image built in {result.seconds:.1f} s with {len(result.steps)}"
+            " steps.",
             evidence,
         )
     evidence["build log (last lines)"] = result.log_tail()
@@ -46,7 +47,7 @@ class ImageConfigParams:
 
 @check_kind("image_config", Need.IMAGE, ImageConfigParams)
 def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome:
-    """The built image's configuration (ports, env, workdir, labels, user, health check)."""
+    """The image's configuration: ports, env, workdir, labels, user, health check."""
     config = session.image_attrs().get("Config") or {}
     missing: list[str] = []
     measured: dict[str, object] = {}
@@ -63,20 +64,23 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
             measured[f"env {name}"] = image_env.get(name, "(unset)")
             if image_env.get(name) != value:
                 missing.append(
-                    f"ENV {name} is {image_env.get(name, 'unset')!r}, expected {value!r}"
+                    f"ENV {name} is {image_env.get(name, 'unset')!r}, expected"
+                    f" {value!r}"
                 )
     if params.workdir is not None:
         measured["workdir"] = config.get("WorkingDir") or "/"
         if (config.get("WorkingDir") or "/").rstrip("/") != params.workdir.rstrip("/"):
             missing.append(
-                f"the working directory is {measured['workdir']!r}, expected {params.workdir!r}"
+                f"the working directory is {measured['workdir']!r}, expected"
+                f" {params.workdir!r}"
             )
     if params.labels:
         image_labels = config.get("Labels") or {}
         for name, value in params.labels.items():
             if image_labels.get(name) != value:
                 missing.append(
-                    f"LABEL {name} is {image_labels.get(name, 'unset')!r}, expected {value!r}"
+                    f"LABEL {name} is {image_labels.get(name, 'unset')!r}, expected"
+                    f" {value!r}"
                 )
     if params.user_not_root:
         user = config.get("User") or ""

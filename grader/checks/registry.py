@@ -1,4 +1,4 @@
-"""The vocabulary of check kinds: what each needs, which parameters it takes, how it runs."""
+"""The vocabulary of check kinds: what each needs, its parameters, how it runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Building a student's image with the docker SDK, with a deadline and the build log kept."""
+"""Building a student's image with the docker SDK, under a deadline, keeping the log."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class BuildResult:
     def intermediate_ids(self) -> list[str]:
         """Return the ids of the images this build made for its steps, last step first.
 
-        A FROM step reports the base image's id: that image is not the build's to remove.
+        A FROM step reports the base image's id: that image is not this build's.
         """
         return [
             step.image_id
@@ -74,7 +74,7 @@ def build_image(
     network_mode: str = "none",
     buildargs: dict[str, str] | None = None,
 ) -> BuildResult:
-    """Build `context` with `dockerfile` into `tag`; never take longer than `timeout`."""
+    """Build `context` with `dockerfile` into `tag`, taking at most `timeout` s."""
     result = BuildResult(tag=tag)
     if not (context / dockerfile).is_file():
         result.error = f"There is no {dockerfile} in {context}."

@@ -1,4 +1,4 @@
-"""Removing what grading runs created, found by label: this run's objects and orphans."""
+"""Removing what grading runs created, found by label: this run's, and orphans."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def remove_untagged_images(
 
 
 def attempt(action, *args, **kwargs) -> int:  # type: ignore[no-untyped-def]
-    """Run one removal; return 1 when it removed something, 0 when it was gone or in use."""
+    """Run one removal; return 1 if it removed something, 0 if gone or in use."""
     try:
         action(*args, **kwargs)
     except docker.errors.NotFound:

@@ -1,4 +1,4 @@
-"""Connecting to the Docker engine, with a message that says what to do when none answers."""
+"""Connecting to the Docker engine, and saying what to do when none answers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 class EngineUnavailable(Exception):
-    """No Docker engine answered; the message says which host was tried and what next."""
+    """No Docker engine answered; the message names the host tried and what next."""
 
 
 def describe_host() -> str:
@@ -21,7 +21,7 @@ def describe_host() -> str:
 
 
 def connect(timeout: int = 120) -> docker.DockerClient:
-    """Return a client for the engine named by the environment, or raise EngineUnavailable."""
+    """Return a client for the environment's engine, or raise EngineUnavailable."""
     try:
         client = docker.from_env(timeout=timeout)
         client.ping()

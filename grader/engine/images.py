@@ -1,4 +1,4 @@
-"""Base images the exercises name: pulled where a registry answers, else built as stand-ins.
+"""Base images the exercises name: pulled where a registry answers, else stood in for.
 
 A stand-in is a Debian bookworm root file system made by mmdebstrap from the machine's
 configured Debian mirror and imported under the official image's name. Each stand-in
@@ -138,7 +138,8 @@ def build_stand_in(image: BaseImage, progress: Progress = log.info) -> None:
             f"{image.name} is not on the engine, no registry answered, and mmdebstrap"
             " is not installed to build a stand-in.\nNext step: on Debian run"
             " 'apt-get install mmdebstrap' (scripts/provision-engine does it), or pull"
-            f" {image.name} on a machine with registry access and 'docker load' it here."
+            f" {image.name} on a machine with registry access and 'docker load' it"
+            " here."
         )
     mirror = find_debian_mirror()
     command = stand_in_command(image, mirror)
@@ -207,7 +208,7 @@ def find_debian_mirror(
         Path("/etc/apt/sources.list.d"),
     ),
 ) -> str:
-    """Return the first Debian mirror URI the machine's apt sources use for the main suite."""
+    """Return the first Debian mirror that apt's sources use for the main suite."""
     for path in sources:
         files = sorted(path.glob("*")) if path.is_dir() else [path]
         for file in files:
@@ -225,7 +226,7 @@ def find_debian_mirror(
 
 
 def parse_mirror(text: str, deb822: bool) -> str | None:
-    """Return the mirror URI of a `deb` source for the main suite, in either apt format."""
+    """Return the mirror of a `deb` source for the main suite, in either apt format."""
     if deb822:
         for stanza in re.split(r"\n\s*\n", text):
             fields = dict(

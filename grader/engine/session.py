@@ -99,7 +99,7 @@ class ExerciseSession:
         return self._build
 
     def image(self) -> BuildResult:
-        """Return the successful build, or raise Unavailable with the build's log tail."""
+        """Return the successful build, or raise Unavailable with its log tail."""
         result = self.build()
         if not result.ok:
             raise Unavailable(
@@ -116,7 +116,7 @@ class ExerciseSession:
         return attrs
 
     def network(self) -> str:
-        """Return this exercise's network: internal, so containers reach no outside host."""
+        """Return this exercise's network: internal, so no outside host is reachable."""
         if self._network is None:
             name = f"brickyard-{self.exercise.id}-{self.identity.run_id}"
             self.client.networks.create(name, internal=True, labels=self.labels)
@@ -136,7 +136,7 @@ class ExerciseSession:
         return self._shared
 
     def start(self) -> RunningContainer:
-        """Start a new container of the student's image that this session will remove."""
+        """Start a new container of the student's image; this session removes it."""
         image_id = self.image().image_id
         assert image_id is not None
         spec = self.exercise.container

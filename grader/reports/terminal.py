@@ -1,4 +1,4 @@
-"""What a student reads at the terminal: live check lines, feedback, hints, the total."""
+"""What a student reads at the terminal: live checks, feedback, hints, the total."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ _GREEN, _RED, _YELLOW, _DIM, _BOLD, _RESET = (
 
 
 class TerminalReport:
-    """Prints each check as it finishes, then the score of each exercise and the total."""
+    """Prints each check as it finishes, then each exercise's score and the total."""
 
     def __init__(
         self, stream: TextIO | None = None, verbose: bool = False, quiet: bool = False
@@ -68,7 +68,8 @@ class TerminalReport:
         }.get(check.status, self.paint("ERROR", _YELLOW))
         points = f"{check.score}/{check.max_score}"
         self.write(
-            f"  {mark}  {points:>5}  {check.title or check.id}  {self.paint(f'[{check.id}]', _DIM)}"
+            f"  {mark}  {points:>5}  {check.title or check.id} "
+            f" {self.paint(f'[{check.id}]', _DIM)}"
         )
         if not check.passed or self.verbose:
             self.write(textwrap.indent(check.feedback, "         "))
@@ -96,7 +97,8 @@ class TerminalReport:
                 else ("full marks" if exercise.score == exercise.max_score else "")
             )
             self.write(
-                f"  {exercise.id:<28} {exercise.score:>3}/{exercise.max_score:<3} {state}"
+                f"  {exercise.id:<28} {exercise.score:>3}/{exercise.max_score:<3}"
+                f" {state}"
             )
         self.write(
             self.paint(

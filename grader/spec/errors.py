@@ -1,4 +1,4 @@
-"""Authoring errors in `exercise.yaml`: which file, which field, what is wrong, how to fix it."""
+"""Authoring errors in `exercise.yaml`: file, field, what is wrong, how to fix it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading plain YAML data into typed dataclasses, collecting every problem on the way."""
+"""Reading plain YAML data into typed dataclasses, collecting every problem found."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def convert_scalar(
         if isinstance(value, str):
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            # YAML reads `8000` or `3.11` as numbers; text fields accept them as written.
+            # YAML reads `8000` or `3.11` as numbers; text fields take them as written.
             return str(value)
         problems.append(
             Problem(

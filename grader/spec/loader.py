@@ -141,7 +141,7 @@ def read_yaml(path: Path, problems: list[Problem]) -> object:
 def build_check(
     raw: _CheckFields, index: int, problems: list[Problem]
 ) -> CheckSpec | None:
-    """Validate one check's kind and parameters; return it, or None after adding problems."""
+    """Validate one check's kind and parameters; return it, or None with problems."""
     where = f"checks[{index}]"
     before = len(problems)
     if not _CHECK_ID.match(raw.id):
