@@ -14,6 +14,9 @@ from grader.engine import labels
 
 log = logging.getLogger(__name__)
 
+#: The docker SDK's `filters=` argument.
+Filters = dict[str, str | list[str] | bool]
+
 
 def remove_run_objects(client: docker.DockerClient, run_id: str) -> int:
     """Remove every container, network, volume and image labelled with `run_id`."""
@@ -42,7 +45,7 @@ def remove_orphans(client: docker.DockerClient) -> int:
 
 def labelled_objects(client: docker.DockerClient) -> Iterable[dict]:
     """Yield the attributes of every object that carries brickyard's run label."""
-    selector = {"label": labels.RUN}
+    selector: Filters = {"label": labels.RUN}
     for container in client.containers.list(all=True, filters=selector):
         yield container.attrs
     for network in client.networks.list(filters=selector):
@@ -55,7 +58,7 @@ def labelled_objects(client: docker.DockerClient) -> Iterable[dict]:
 
 def remove_matching(client: docker.DockerClient, label_filters: list[str]) -> int:
     """Remove all objects matching the label filters; containers first, images last."""
-    selector = {"label": label_filters}
+    selector: Filters = {"label": label_filters}
     removed = 0
     for container in client.containers.list(all=True, filters=selector):
         removed += attempt(container.remove, force=True, v=True)
