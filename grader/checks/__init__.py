@@ -1,7 +1,8 @@
 """The check library: every kind an `exercise.yaml` can name.
 
-The kinds live in the modules listed in `registry.CHECK_MODULES`; `all_kinds()` imports
-them and returns the registry, so importing this package has no side effects.
+Every module of this package but `registry` and `result` registers kinds with the
+`check_kind` decorator; `all_kinds()` imports them all and returns the registry, so
+importing the package itself has no side effects.
 """
 
 from grader.checks.registry import (

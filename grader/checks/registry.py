@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,16 +15,22 @@ if TYPE_CHECKING:
 
 
 class Need(enum.IntEnum):
-    """What a check needs before it can run; checks run in this order."""
+    """What a check needs before it can run; an exercise's checks run in this order."""
 
     #: Only the files: static checks, instant feedback.
     FILES = 0
     #: The built image, never started.
-    IMAGE = 1
+    IMAGE = 10
+    #: Builds of its own (a rebuild after an edit, for the cache checks).
+    REBUILD = 20
     #: The shared running container.
-    CONTAINER = 2
-    #: A container of its own that the check may stop or break.
-    OWN_CONTAINER = 3
+    CONTAINER = 30
+    #: Containers of its own that the check may stop, break or remove.
+    OWN_CONTAINER = 40
+    #: The shared compose stack, up and left as it is.
+    STACK = 50
+    #: The shared compose stack, which the check may take down, restart or scale.
+    STACK_CHANGES = 60
 
 
 @dataclass
@@ -61,14 +69,16 @@ class CheckKind:
 
 KINDS: dict[str, CheckKind] = {}
 
-#: The modules of `grader.checks` that register kinds when imported.
-CHECK_MODULES = ("dockerfile_rules", "image", "container")
+#: Modules of `grader.checks` that hold no kinds; every other module registers some.
+_NOT_KINDS = {"registry", "result"}
 
 
 def all_kinds() -> dict[str, CheckKind]:
     """Return every registered check kind, importing the check modules on first use."""
-    for module in CHECK_MODULES:
-        importlib.import_module(f"grader.checks.{module}")
+    package = Path(__file__).parent
+    for module in pkgutil.iter_modules([str(package)]):
+        if module.name not in _NOT_KINDS and not module.name.startswith("_"):
+            importlib.import_module(f"grader.checks.{module.name}")
     return KINDS
 
 

@@ -9,8 +9,10 @@ everything the session created.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import docker
 import docker.errors
@@ -24,6 +26,8 @@ from grader.engine.labels import RunIdentity
 from grader.spec.model import Exercise
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,6 +59,8 @@ class ExerciseSession:
         self._shared: RunningContainer | None = None
         self._start_error: Unavailable | None = None
         self._containers: list[Container] = []
+        self._shared_resources: dict[str, object] = {}
+        self._closers: list[Callable[[], None]] = []
 
     @property
     def folder(self) -> Path:
@@ -154,8 +160,35 @@ class ExerciseSession:
             container, containers.container_address(container, self.network())
         )
 
+    def shared(self, key: str, make: Callable[[], T]) -> T:
+        """Return the resource called `key`, made by `make()` on first use.
+
+        Check modules keep their own shared work here (a compose stack, a rebuilt
+        image), so every check that needs it reuses one. A failure is remembered too:
+        when `make()` raises Unavailable, every later call raises the same.
+        """
+        if key not in self._shared_resources:
+            try:
+                self._shared_resources[key] = make()
+            except Unavailable as error:
+                self._shared_resources[key] = error
+        value = self._shared_resources[key]
+        if isinstance(value, Unavailable):
+            raise value
+        return value  # type: ignore[return-value]
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run `closer` when the session closes, before its own objects are removed."""
+        self._closers.append(closer)
+
     def close(self) -> None:
         """Remove every container, network and image this session created."""
+        for closer in reversed(self._closers):
+            try:
+                closer()
+            except Exception:  # cleanup goes on whatever one closer does
+                log.exception("cleanup step failed")
+        self._closers.clear()
         for container in self._containers:
             cleanup.attempt(container.remove, force=True, v=True)
         if self._network:

@@ -2,10 +2,11 @@
 
 from grader.spec.errors import SpecError
 from grader.spec.loader import load_exercise
-from grader.spec.model import CheckSpec, ContainerSpec, Exercise, ImageSpec
+from grader.spec.model import CheckSpec, ComposeSpec, ContainerSpec, Exercise, ImageSpec
 
 __all__ = [
     "CheckSpec",
+    "ComposeSpec",
     "ContainerSpec",
     "Exercise",
     "ImageSpec",

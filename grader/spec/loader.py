@@ -13,7 +13,13 @@ import yaml
 from grader.checks.registry import all_kinds
 from grader.spec.errors import Problem, SpecError
 from grader.spec.fields import parse_dataclass
-from grader.spec.model import CheckSpec, ContainerSpec, Exercise, ImageSpec
+from grader.spec.model import (
+    CheckSpec,
+    ComposeSpec,
+    ContainerSpec,
+    Exercise,
+    ImageSpec,
+)
 
 SPEC_FILE = "exercise.yaml"
 _EXERCISE_ID = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
@@ -40,6 +46,7 @@ class _ExerciseFields:
     checks: list[Any]
     image: ImageSpec = field(default_factory=ImageSpec)
     container: ContainerSpec = field(default_factory=ContainerSpec)
+    compose: ComposeSpec = field(default_factory=ComposeSpec)
     starter_fails: list[str] = field(default_factory=list)
 
 
@@ -78,6 +85,7 @@ def load_exercise(folder: Path) -> Exercise:
         checks=tuple(checks),
         image=fields.image,
         container=fields.container,
+        compose=fields.compose,
         starter_fails=tuple(fields.starter_fails),
     )
 

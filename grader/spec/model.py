@@ -34,6 +34,16 @@ class ContainerSpec:
 
 
 @dataclass(frozen=True)
+class ComposeSpec:
+    """How the student's compose stack is brought up, for the compose checks."""
+
+    #: The compose file, relative to the exercise folder.
+    file: str = "compose.yaml"
+    #: Seconds `docker compose up --wait` may take before the stack counts as failed.
+    up_timeout: int = 180
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """One graded check: a kind from the check library with its parameters."""
 
@@ -59,6 +69,7 @@ class Exercise:
     checks: tuple[CheckSpec, ...]
     image: ImageSpec = ImageSpec()
     container: ContainerSpec = ContainerSpec()
+    compose: ComposeSpec = ComposeSpec()
     #: The ids of the checks the starter files are expected to fail.
     starter_fails: tuple[str, ...] = ()
 
