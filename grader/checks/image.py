@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import io
+import tarfile
+from dataclasses import dataclass, field
 
-from grader.checks.registry import Need, NoParams, Outcome, check_kind
+import docker.errors
+from docker.models.containers import Container
+
+from grader import dockerfile
+from grader.checks.registry import Need, NoParams, Outcome, Unavailable, check_kind
+from grader.engine import files
 from grader.engine.session import ExerciseSession
 
 
@@ -106,3 +113,297 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
         "The image configuration holds everything the exercise asks for.",
         measured,
     )
+
+
+def base_image_of(session: ExerciseSession) -> str | None:
+    """Return the final stage's base image as the Dockerfile names it, ARGs expanded.
+
+    None when the final stage is `scratch` or builds on an earlier stage's result
+    whose own base cannot be sized separately.
+    """
+    from grader.checks.dockerfile_rules import parse_dockerfile
+
+    parsed = parse_dockerfile(session)
+    names = {stage.name.lower(): stage for stage in parsed.stages if stage.name}
+    stage = parsed.final_stage()
+    while stage is not None:
+        base, _ = dockerfile.substitute(stage.base, parsed.global_args)
+        if base.lower() in names and names[base.lower()] is not stage:
+            stage = names[base.lower()]
+            continue
+        return None if base == "scratch" else base
+    return None
+
+
+def megabytes(size: float) -> float:
+    return round(size / 1e6, 1)
+
+
+@dataclass(frozen=True)
+class SizeParams:
+    """Bounds on the image's size; give one or both."""
+
+    #: The largest total size allowed, in MB (10^6 bytes), as `docker images` shows.
+    max_mb: float | None = None
+    #: The most the image may add on top of its final stage's base image, in MB.
+    max_added_mb: float | None = None
+
+
+@check_kind("image_size", Need.IMAGE, SizeParams)
+def image_size(session: ExerciseSession, params: SizeParams) -> Outcome:
+    """The image is no bigger than a bound, absolute or relative to its base image.
+
+    The total is the image's `Size` as the engine reports it; what the image adds is
+    that total minus the size of the final stage's base image. Any way of getting
+    small passes: a slimmer base, fewer files, cleaning up in the same layer, or a
+    multi-stage build.
+
+    Example:
+        - id: small
+          kind: image_size
+          title: The image adds at most 30 MB to its base
+          points: 2
+          params:
+            max_added_mb: 30
+    """
+    total = int(session.image_attrs().get("Size") or 0)
+    evidence: dict[str, object] = {"image size (MB)": megabytes(total)}
+    problems: list[str] = []
+    if params.max_mb is not None and total > params.max_mb * 1e6:
+        problems.append(
+            f"the image is {megabytes(total)} MB, more than the {params.max_mb:g} MB"
+            " allowed"
+        )
+    if params.max_added_mb is not None:
+        base = base_image_of(session)
+        base_size = 0
+        if base is not None:
+            try:
+                base_size = int(session.client.images.get(base).attrs.get("Size") or 0)
+            except docker.errors.ImageNotFound:
+                raise Unavailable(
+                    f"the base image {base} is not on the engine"
+                ) from None
+        added = total - base_size
+        evidence["base image"] = base or "scratch"
+        evidence["base size (MB)"] = megabytes(base_size)
+        evidence["added (MB)"] = megabytes(added)
+        if added > params.max_added_mb * 1e6:
+            problems.append(
+                f"the image adds {megabytes(added)} MB to {base or 'scratch'}, more"
+                f" than the {params.max_added_mb:g} MB allowed"
+            )
+    evidence["largest layers"] = largest_layers(session)
+    if problems:
+        return Outcome(False, "; ".join(problems).capitalize() + ".", evidence)
+    return Outcome(
+        True, f"The image is {megabytes(total)} MB, within the bound.", evidence
+    )
+
+
+def largest_layers(session: ExerciseSession, count: int = 4) -> str:
+    """Describe the image's largest layers and the instructions that made them."""
+    image_id = session.image().image_id
+    assert image_id is not None
+    history = session.client.images.get(image_id).history()
+    biggest = sorted(history, key=lambda entry: entry.get("Size", 0), reverse=True)
+    lines = [
+        f"{megabytes(entry.get('Size', 0)):>7} MB  {short_step(entry)}"
+        for entry in biggest[:count]
+        if entry.get("Size", 0) > 0
+    ]
+    return "\n".join(lines)
+
+
+def short_step(entry: dict) -> str:
+    """Show a history entry's instruction without the builder's `/bin/sh -c #(nop)`."""
+    created_by = str(entry.get("CreatedBy") or "")
+    for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
+        if created_by.startswith(prefix):
+            created_by = created_by[len(prefix) :]
+            if prefix.endswith("-c "):
+                created_by = "RUN " + created_by
+            break
+    return created_by[:100]
+
+
+@dataclass(frozen=True)
+class LayerParams:
+    """Bounds on the number of file-system layers."""
+
+    #: The most layers the image may add on top of its final stage's base image.
+    max_added: int | None = None
+    #: The most layers the whole image may have.
+    max_total: int | None = None
+
+
+@check_kind("layer_count", Need.IMAGE, LayerParams)
+def layer_count(session: ExerciseSession, params: LayerParams) -> Outcome:
+    """The image has at most N file-system layers, in total or on top of its base.
+
+    Layers are counted from the image's `RootFS.Layers`: only instructions that change
+    files make one (RUN, COPY, ADD), so chaining commands in one RUN or copying in
+    fewer steps both pass.
+
+    Example:
+        - id: few-layers
+          kind: layer_count
+          title: At most 4 layers on top of the base
+          points: 1
+          params:
+            max_added: 4
+    """
+    total = len((session.image_attrs().get("RootFS") or {}).get("Layers") or [])
+    base = base_image_of(session)
+    base_layers = 0
+    if base is not None:
+        try:
+            base_attrs = session.client.images.get(base).attrs
+        except docker.errors.ImageNotFound:
+            raise Unavailable(f"the base image {base} is not on the engine") from None
+        base_layers = len((base_attrs.get("RootFS") or {}).get("Layers") or [])
+    added = total - base_layers
+    evidence = {"layers": total, "base layers": base_layers, "added layers": added}
+    problems = []
+    if params.max_total is not None and total > params.max_total:
+        problems.append(f"the image has {total} layers, more than {params.max_total}")
+    if params.max_added is not None and added > params.max_added:
+        problems.append(
+            f"the image adds {added} layers to its base, more than {params.max_added}"
+        )
+    if problems:
+        return Outcome(False, "; ".join(problems).capitalize() + ".", evidence)
+    return Outcome(True, f"The image adds {added} layers to its base.", evidence)
+
+
+@dataclass(frozen=True)
+class FilesParams:
+    """Paths that must or must not be in the image; globs (`*`, `?`, `[]`) allowed."""
+
+    #: Absolute paths that must exist in the image.
+    present: list[str] = field(default_factory=list)
+    #: Absolute paths that must not be in the image (`/app/.env`, `/usr/bin/gcc*`).
+    absent: list[str] = field(default_factory=list)
+    #: Paths the image's runtime user must not be able to write (the app's own files).
+    not_writable: list[str] = field(default_factory=list)
+
+
+@check_kind("image_files", Need.IMAGE, FilesParams)
+def image_files(session: ExerciseSession, params: FilesParams) -> Outcome:
+    """Files the image must hold, must not hold, or must not be writable by its user.
+
+    The image is read through the archive API of a created container that never
+    starts, so nothing of the student's runs. Writability is decided from each file's
+    owner and mode against the uid and groups of the image's USER, as the kernel would,
+    so `chown root`, `chmod a-w`, or a user who owns nothing all pass.
+
+    Example:
+        - id: no-secrets
+          kind: image_files
+          title: No secrets or junk in the image
+          points: 2
+          params:
+            present: [/app/app.py]
+            absent: [/app/.env, /app/.git, "/app/*.log"]
+    """
+    image_id = session.image().image_id
+    assert image_id is not None
+    problems: list[str] = []
+    evidence: dict[str, object] = {}
+    with files.created_container(session.client, image_id, session.labels) as container:
+        listing: list[files.FileEntry] | None = None
+
+        def lookup(pattern: str) -> list[files.FileEntry]:
+            nonlocal listing
+            if files.is_glob(pattern):
+                if listing is None:
+                    listing = list(files.list_files(container))
+                return files.match(listing, pattern)
+            entry = files.stat_path(container, pattern)
+            return [entry] if entry else []
+
+        for pattern in params.present:
+            if not lookup(pattern):
+                problems.append(f"{pattern} is missing")
+        for pattern in params.absent:
+            found = lookup(pattern)
+            if found:
+                shown = ", ".join(entry.path for entry in found[:5])
+                problems.append(
+                    f"{pattern} should not be in the image but is ({shown})"
+                )
+        if params.not_writable:
+            user = runtime_user(session, container)
+            evidence["runtime user"] = f"{user.name} (uid {user.uid}, gids {user.gids})"
+            for pattern in params.not_writable:
+                for entry in lookup(pattern):
+                    if user.can_write(entry):
+                        problems.append(
+                            f"{entry.path} is writable by {user.name} (owner uid"
+                            f" {entry.uid}, mode {entry.mode:o})"
+                        )
+    evidence["checked"] = ", ".join(
+        params.present + params.absent + params.not_writable
+    )
+    if problems:
+        return Outcome(False, "; ".join(problems).capitalize() + ".", evidence)
+    return Outcome(
+        True, "The image holds the files it should, and only those.", evidence
+    )
+
+
+@dataclass(frozen=True)
+class RuntimeUser:
+    """The user a container of the image runs as, with the groups that grant access."""
+
+    name: str
+    uid: int
+    gids: tuple[int, ...]
+
+    def can_write(self, entry: files.FileEntry) -> bool:
+        """Decide as the kernel would: root always; else owner, group, other bits."""
+        if self.uid == 0:
+            return True
+        if entry.uid == self.uid:
+            return bool(entry.mode & 0o200)
+        if entry.gid in self.gids:
+            return bool(entry.mode & 0o020)
+        return bool(entry.mode & 0o002)
+
+
+def runtime_user(session: ExerciseSession, container: Container) -> RuntimeUser:
+    """Resolve the image's USER to a uid and groups from /etc/passwd and /etc/group."""
+    user_text = (session.image_attrs().get("Config") or {}).get("User") or "root"
+    name, _, group = user_text.partition(":")
+    passwd = read_text(container, "/etc/passwd")
+    groups_text = read_text(container, "/etc/group")
+    uid, gid = None, None
+    for line in passwd.splitlines():
+        parts = line.split(":")
+        if len(parts) >= 4 and (parts[0] == name or parts[2] == name):
+            name, uid, gid = parts[0], int(parts[2]), int(parts[3])
+            break
+    if uid is None:
+        uid = int(name) if name.isdigit() else 0
+        gid = uid
+    gids = {gid or 0}
+    if group:
+        gids = {int(group)} if group.isdigit() else gids
+    for line in groups_text.splitlines():
+        parts = line.split(":")
+        if len(parts) >= 4 and name in parts[3].split(","):
+            gids.add(int(parts[2]))
+    return RuntimeUser(name, uid, tuple(sorted(gids)))
+
+
+def read_text(container: Container, path: str) -> str:
+    """Return a small text file from the container, or "" when it is absent."""
+    try:
+        stream, _ = container.get_archive(path)
+    except docker.errors.NotFound:
+        return ""
+    data = io.BytesIO(b"".join(stream))
+    with tarfile.open(fileobj=data) as archive:
+        member = archive.next()
+        handle = archive.extractfile(member) if member else None
+        return handle.read().decode(errors="replace") if handle else ""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import docker
 import docker.errors
 from docker.models.containers import Container
+from docker.types import Mount
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 
@@ -36,9 +37,11 @@ def start_container(
     network: str,
     limits: Limits = Limits(),
     environment: dict[str, str] | None = None,
+    mounts: list[Mount] | None = None,
 ) -> Container:
     """Start `image` detached on `network`, with limits and without extra privileges."""
     wrapper = DockerContainer(image, env=environment or {}).with_kwargs(
+        mounts=mounts or [],
         labels=labels,
         network=network,
         mem_limit=limits.memory,

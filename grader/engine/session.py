@@ -17,6 +17,7 @@ from typing import TypeVar
 import docker
 import docker.errors
 from docker.models.containers import Container
+from docker.types import Mount
 
 from grader.checks.registry import Unavailable
 from grader.engine import cleanup, containers
@@ -59,6 +60,7 @@ class ExerciseSession:
         self._shared: RunningContainer | None = None
         self._start_error: Unavailable | None = None
         self._containers: list[Container] = []
+        self._variants: list[BuildResult] = []
         self._shared_resources: dict[str, object] = {}
         self._closers: list[Callable[[], None]] = []
 
@@ -104,6 +106,26 @@ class ExerciseSession:
             )
         return self._build
 
+    def build_variant(self, context: Path, name: str) -> BuildResult:
+        """Build another context (an edited copy, say) with the exercise's settings.
+
+        The image is tagged `brickyard-<exercise>-<name>:<run>` and removed, with the
+        images of its steps, when the session closes.
+        """
+        spec = self.exercise.image
+        tag = f"brickyard-{self.exercise.id}-{name}:{self.identity.run_id}"
+        result = build_image(
+            self.client,
+            context,
+            spec.dockerfile,
+            tag,
+            self.labels,
+            timeout=spec.build_timeout,
+            buildargs=spec.build_args,
+        )
+        self._variants.append(result)
+        return result
+
     def image(self) -> BuildResult:
         """Return the successful build, or raise Unavailable with its log tail."""
         result = self.build()
@@ -141,15 +163,28 @@ class ExerciseSession:
                 raise
         return self._shared
 
-    def start(self) -> RunningContainer:
-        """Start a new container of the student's image; this session removes it."""
+    def start(
+        self,
+        env: dict[str, str] | None = None,
+        mounts: list[Mount] | None = None,
+    ) -> RunningContainer:
+        """Start a new container of the student's image; this session removes it.
+
+        `env` is added to the exercise's environment (`docker run -e`); `mounts` are
+        volumes or bind mounts (`docker run --mount`).
+        """
         image_id = self.image().image_id
         assert image_id is not None
         spec = self.exercise.container
         limits = containers.Limits(memory=spec.memory)
         try:
             container = containers.start_container(
-                image_id, self.labels, self.network(), limits, dict(spec.env)
+                image_id,
+                self.labels,
+                self.network(),
+                limits,
+                {**spec.env, **(env or {})},
+                mounts,
             )
         except docker.errors.APIError as error:
             raise Unavailable(
@@ -193,6 +228,10 @@ class ExerciseSession:
             cleanup.attempt(container.remove, force=True, v=True)
         if self._network:
             cleanup.attempt(self.client.api.remove_network, self._network)
+        for variant in self._variants:
+            cleanup.attempt(self.client.images.remove, variant.tag, force=True)
+            cleanup.remove_untagged_images(self.client, variant.intermediate_ids())
+        self._variants.clear()
         if self._build is not None:
             cleanup.attempt(self.client.images.remove, self.tag, force=True)
             # A failed legacy build leaves the images of its finished steps behind.
