@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,9 @@ def run_brickyard(
     report_path = None
     arguments = list(args)
     if arguments and arguments[0] in ("grade",) and "--json" not in arguments:
-        report_path = Path(cwd) / ".brickyard-test-report.json"
+        handle, name = tempfile.mkstemp(prefix="brickyard-report-", suffix=".json")
+        os.close(handle)
+        report_path = Path(name)
         arguments += ["--json", str(report_path)]
     elif "--json" in arguments:
         report_path = Path(arguments[arguments.index("--json") + 1])
@@ -74,7 +77,8 @@ def run_brickyard(
     )
     report = None
     if report_path is not None and report_path.exists():
-        report = json.loads(report_path.read_text())
+        text = report_path.read_text()
+        report = json.loads(text) if text else None
         report_path.unlink()
     return Graded(done.returncode, done.stdout, done.stderr, report)
 

@@ -3,7 +3,9 @@
 Each folder `tests/cases/kinds/<kind>/` holds scenario exercises named `NN-slug/`, each
 a complete exercise (an `exercise.yaml` and its files) with an `expect.yaml` listing the
 ids of the checks it must fail (`fails: []` when all must pass) and saying what it is
-(`about`). The scenarios of one kind are graded together in one run of the grader.
+(`about`). Files of `tests/cases/kinds/_shared/` that an expectation lists under
+`shared` are copied in too, so scenarios need not repeat a test app. The scenarios of
+one kind are graded together in one run of the grader.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ import pytest
 
 from tests.conftest import CASES, read_expectation, run_brickyard
 
-KIND_FOLDERS = sorted(path for path in (CASES / "kinds").iterdir() if path.is_dir())
+SHARED = CASES / "kinds" / "_shared"
+KIND_FOLDERS = sorted(
+    path
+    for path in (CASES / "kinds").iterdir()
+    if path.is_dir() and not path.name.startswith("_")
+)
 
 
 @pytest.mark.engine
@@ -28,6 +35,8 @@ def test_kind_scenarios(engine: object, tmp_path: Path, kind: Path) -> None:
     for scenario in scenarios:
         target = tmp_path / "exercises" / scenario.name
         shutil.copytree(scenario, target, symlinks=True, ignore=ignore_expectation)
+        for name in read_expectation(scenario).get("shared", []):
+            shutil.copy(SHARED / name, target / name)
         staged_git = target / "dot-git"
         if staged_git.exists():
             # A .git folder cannot be committed inside the repository; scenarios that

@@ -118,11 +118,13 @@ class HttpAnswer:
     error: str | None = None
 
 
-def http_get(address: str, port: int, path: str, timeout: float = 5.0) -> HttpAnswer:
-    """Send one GET request to address:port and return what came back."""
+def http_get(
+    address: str, port: int, path: str, timeout: float = 5.0, method: str = "GET"
+) -> HttpAnswer:
+    """Send one request to address:port and return what came back."""
     connection = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request(method, path)
         response = connection.getresponse()
         body = response.read(64 * 1024).decode(errors="replace")
         return HttpAnswer(status=response.status, body=body)

@@ -61,6 +61,7 @@ class ExerciseSession:
         self._start_error: Unavailable | None = None
         self._containers: list[Container] = []
         self._variants: list[BuildResult] = []
+        self._volumes: dict[str, str] = {}
         self._shared_resources: dict[str, object] = {}
         self._closers: list[Callable[[], None]] = []
 
@@ -151,6 +152,19 @@ class ExerciseSession:
             self._network = name
         return self._network
 
+    def volume(self, name: str) -> str:
+        """Return the engine name of the exercise's named volume `name`, made once.
+
+        The name is scoped to this run, so runs never share data; the volume is
+        removed when the session closes.
+        """
+        key = f"volume:{name}"
+        if key not in self._volumes:
+            full = f"brickyard-{self.exercise.id}-{name}-{self.identity.run_id}"
+            self.client.volumes.create(full, labels=self.labels)
+            self._volumes[key] = full
+        return self._volumes[key]
+
     def container(self) -> RunningContainer:
         """Return the shared running container, started on first use."""
         if self._start_error is not None:
@@ -226,6 +240,9 @@ class ExerciseSession:
         self._closers.clear()
         for container in self._containers:
             cleanup.attempt(container.remove, force=True, v=True)
+        for volume in self._volumes.values():
+            cleanup.attempt(self.client.api.remove_volume, volume, force=True)
+        self._volumes.clear()
         if self._network:
             cleanup.attempt(self.client.api.remove_network, self._network)
         for variant in self._variants:
