@@ -89,10 +89,18 @@ def images(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run brickyard's own test suite on the real Docker engine."""
-    prepare(session)
-    session.install("--quiet", "--disable-pip-version-check", "pytest-timeout")
+    install(session, "test")
+    prepare_engine(session)
+    session.run("brickyard", "images")
     env = {"PYTHONDONTWRITEBYTECODE": "1"}
     session.run("pytest", *(session.posargs or ["-ra"]), env=env)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Write docs/checks.md and schema/exercise.schema.json from the check kinds."""
+    install(session)
+    session.run("brickyard", "docs", *session.posargs)
 
 
 @nox.session

@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         "validate": run_validate,
         "images": run_images,
         "clean": run_clean,
+        "docs": run_docs,
     }[args.command]
     try:
         return handler(args)
@@ -135,6 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "clean", help="remove what killed grading runs left on the engine"
+    )
+
+    docs = commands.add_parser(
+        "docs", help="write the check reference and the JSON Schema"
+    )
+    docs.add_argument(
+        "--check", action="store_true", help="only say whether they are current"
+    )
+    docs.add_argument(
+        "--root", type=Path, default=Path("."), help="the repository to write into"
     )
     return parser
 
@@ -348,6 +359,35 @@ def run_clean(args: argparse.Namespace) -> int:
     client = connect()
     removed = cleanup.remove_orphans(client)
     print(f"removed {removed} object(s) left by grading runs whose process has ended")
+    return 0
+
+
+def generated_files(root: Path) -> dict[Path, str]:
+    """The files made from the code: the check reference and the spec's JSON Schema."""
+    from grader.checks.reference import render_reference
+    from grader.spec.schema import render_schema
+
+    return {
+        root / "docs" / "checks.md": render_reference(),
+        root / "schema" / "exercise.schema.json": render_schema(),
+    }
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    stale = []
+    for path, text in generated_files(args.root.resolve()).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if args.check and stale:
+        names = ", ".join(str(path) for path in stale)
+        print(f"brickyard: {names} out of date; run 'nox -s docs'.", file=sys.stderr)
+        return 1
     return 0
 
 

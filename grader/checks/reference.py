@@ -1,0 +1,92 @@
+"""The check reference (docs/checks.md), made from the check kinds themselves.
+
+Each kind's docstring gives its summary, explanation and example; each parameter's
+`#:` comment gives its description. A test keeps the committed page equal to this.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any, get_type_hints
+
+from grader.checks.registry import CheckKind, Need, all_kinds
+from grader.spec.schema import field_docs
+
+_PHASES = {
+    Need.FILES: "Static checks: the files alone, no engine",
+    Need.IMAGE: "Image checks: the built image, never started",
+    Need.REBUILD: "Cache checks: a rebuild after an edit",
+    Need.CONTAINER: "Container checks: the shared running container",
+    Need.OWN_CONTAINER: "Container checks with containers of their own",
+    Need.STACK: "Compose checks: the running stack",
+    Need.STACK_CHANGES: "Compose checks that change the stack",
+}
+
+_HEADER = """\
+# Check reference
+
+Every check in an `exercise.yaml` names a `kind` from this page and gives its
+`params`. Each check also has an `id`, a `title`, `points`, `feedback` (why it
+matters, shown when it fails) and a `hint` (what to try next). Checks of an exercise
+run in the order of the sections below: static checks first, so they answer at once,
+and checks that change or stop what they run last. The image, the running container
+and the compose stack are each made once per exercise and shared.
+
+This page is generated from the check kinds (`nox -s docs`); do not edit it by hand.
+The JSON Schema for editors is `schema/exercise.schema.json`.
+"""
+
+
+def type_name(hint: Any) -> str:
+    text = str(hint).replace("typing.", "")
+    for noise in ("grader.checks.container.", "grader.checks.image.", "<class '", "'>"):
+        text = text.replace(noise, "")
+    return text.replace("NoneType", "None")
+
+
+def default_text(field: dataclasses.Field[Any]) -> str:
+    if field.default is not dataclasses.MISSING:
+        return "`" + repr(field.default).replace("\n", "\\n") + "`"
+    if field.default_factory is not dataclasses.MISSING:
+        return "`" + repr(field.default_factory()) + "`"
+    return "required"
+
+
+def kind_section(kind: CheckKind) -> str:
+    """Return the Markdown section of one kind."""
+    doc = inspect.cleandoc(kind.run.__doc__ or kind.summary)
+    body, _, example = doc.partition("Example:")
+    lines = [f"### `{kind.name}`", "", body.strip(), ""]
+    fields = dataclasses.fields(kind.params)
+    if fields:
+        hints = get_type_hints(kind.params)
+        docs = field_docs(kind.params)
+        lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
+        for field in fields:
+            meaning = docs.get(field.name, "").replace("|", "\\|")
+            kind_type = type_name(hints[field.name]).replace("|", "\\|")
+            default = default_text(field)
+            lines.append(f"| `{field.name}` | `{kind_type}` | {default} | {meaning} |")
+        lines.append("")
+    else:
+        lines += ["No parameters.", ""]
+    if example.strip():
+        lines += ["```yaml", inspect.cleandoc(example), "```", ""]
+    return "\n".join(lines)
+
+
+def render_reference() -> str:
+    """Return the whole reference page."""
+    kinds = all_kinds()
+    parts = [_HEADER]
+    for need, heading in _PHASES.items():
+        members = sorted(
+            (kind for kind in kinds.values() if kind.needs == need),
+            key=lambda kind: kind.name,
+        )
+        if not members:
+            continue
+        parts.append(f"## {heading}\n")
+        parts += [kind_section(kind) for kind in members]
+    return "\n".join(parts).rstrip() + "\n"

@@ -1,0 +1,75 @@
+"""The JSON Schema and the check reference keep in step with the loader and kinds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from grader.cli import generated_files
+from grader.spec import SpecError, load_exercise
+from grader.spec.schema import exercise_schema as make_schema
+from tests.conftest import CASES, REPO
+
+
+@pytest.fixture(scope="module")
+def exercise_schema() -> dict:
+    return make_schema()
+
+
+SPECS = sorted(REPO.glob("exercises/*/exercise.yaml")) + sorted(
+    CASES.glob("**/exercise.yaml")
+)
+
+
+def test_committed_reference_and_schema_are_current() -> None:
+    for path, text in generated_files(REPO).items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.relative_to(REPO)} is out of date: run `nox -s docs`"
+        )
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[str(p.relative_to(REPO)) for p in SPECS])
+def test_every_valid_spec_satisfies_the_schema(
+    spec: Path, exercise_schema: dict
+) -> None:
+    try:
+        load_exercise(spec.parent)
+    except SpecError:
+        pytest.skip("an invalid spec on purpose")
+    jsonschema.validate(yaml.safe_load(spec.read_text()), exercise_schema)
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"points": "two"}, "points"),
+        ({"kind": "no_such_kind"}, "kind"),
+        ({"params": {"port": "eighty"}}, "port"),
+        ({"params": {"port": 80, "bodycontains": "x"}}, "bodycontains"),
+        ({"params": {}}, "port"),
+    ],
+)
+def test_schema_and_loader_reject_the_same_mistakes(
+    tmp_path: Path, change: dict, path: str, exercise_schema: dict
+) -> None:
+    check = {
+        "id": "serves",
+        "kind": "http_response",
+        "title": "t",
+        "points": 1,
+        "feedback": "f",
+        "hint": "h",
+        "params": {"port": 8000},
+    } | change
+    data = {"id": "07-sample", "title": "t", "concept": "c", "checks": [check]}
+    folder = tmp_path / "07-sample"
+    folder.mkdir()
+    (folder / "exercise.yaml").write_text(yaml.safe_dump(data))
+
+    with pytest.raises(SpecError, match=path):
+        load_exercise(folder)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, exercise_schema)
