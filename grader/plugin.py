@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import docker.errors
 import pytest
 
 from grader.checks import Outcome, Unavailable, all_kinds
@@ -200,6 +201,14 @@ class CheckItem(pytest.Item):
         started = time.monotonic()
         try:
             outcome = kind.run(session, self.check.params)
+        except docker.errors.APIError as refused:
+            # The engine refused something the student's work asked for (a bad name,
+            # a missing file): say what it said, as the verdict of this check.
+            outcome = Outcome(
+                False,
+                "The Docker engine refused a request of this check:"
+                f" {refused.explanation or refused}",
+            )
         except Unavailable as missing:
             outcome = Outcome(
                 False,

@@ -63,7 +63,7 @@ class ExerciseSession:
         self._variants: list[BuildResult] = []
         self._volumes: dict[str, str] = {}
         self._shared_resources: dict[str, object] = {}
-        self._closers: list[Callable[[], None]] = []
+        self._closers: list[Callable[[], object]] = []
 
     @property
     def folder(self) -> Path:
@@ -226,7 +226,7 @@ class ExerciseSession:
             raise value
         return value  # type: ignore[return-value]
 
-    def on_close(self, closer: Callable[[], None]) -> None:
+    def on_close(self, closer: Callable[[], object]) -> None:
         """Run `closer` when the session closes, before its own objects are removed."""
         self._closers.append(closer)
 
