@@ -363,14 +363,18 @@ def run_clean(args: argparse.Namespace) -> int:
 
 
 def generated_files(root: Path) -> dict[Path, str]:
-    """The files made from the code: the check reference and the spec's JSON Schema."""
+    """The files made from the code: the check reference, the JSON Schema, prompts."""
     from grader.checks.reference import render_reference
+    from grader.prompts import render_prompt
     from grader.spec.schema import render_schema
 
-    return {
+    files = {
         root / "docs" / "checks.md": render_reference(),
         root / "schema" / "exercise.schema.json": render_schema(),
     }
+    for folder in discover(root):
+        files[folder.path / "README.md"] = render_prompt(folder.path)
+    return files
 
 
 def run_docs(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -9,6 +10,7 @@ import pytest
 import yaml
 
 from grader.cli import generated_files
+from grader.prompts import PromptError, render_prompt
 from grader.spec import SpecError, load_exercise
 from grader.spec.schema import exercise_schema as make_schema
 from tests.conftest import CASES, REPO
@@ -73,3 +75,24 @@ def test_schema_and_loader_reject_the_same_mistakes(
         load_exercise(folder)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, exercise_schema)
+
+
+def test_prompt_without_markers_says_where_the_table_goes(tmp_path: Path) -> None:
+    folder = tmp_path / "01-first-image"
+    shutil.copytree(REPO / "exercises" / "01-first-image", folder)
+    (folder / "README.md").write_text("# A prompt with no table\n")
+
+    with pytest.raises(PromptError, match="grading table markers"):
+        render_prompt(folder)
+
+
+def test_prompt_table_follows_the_spec(tmp_path: Path) -> None:
+    folder = tmp_path / "01-first-image"
+    shutil.copytree(REPO / "exercises" / "01-first-image", folder)
+    spec = folder / "exercise.yaml"
+    spec.write_text(spec.read_text().replace("points: 3", "points: 5"))
+
+    rendered = render_prompt(folder)
+
+    assert "| The container answers HTTP on port 8000 | 5 |" in rendered
+    assert rendered != (folder / "README.md").read_text()
