@@ -187,14 +187,30 @@ class StopParams:
     #: Seconds within which `docker stop` must have stopped the container.
     within: float = 3.0
     #: The stop timeout given to `docker stop` before it kills the container.
-    grace: int = 10
+    grace: int = 5
     #: A port to wait for before stopping, so the app is surely running.
     port: int | None = None
 
 
 @check_kind("stops_promptly", Need.OWN_CONTAINER, StopParams)
 def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
-    """`docker stop` stops the container within N s: its main process gets SIGTERM."""
+    """`docker stop` stops the container within N s: its main process gets SIGTERM.
+
+    A container of its own is started, given time to listen on `port`, and stopped
+    with `docker stop`; the time it takes is measured. An exec-form CMD or ENTRYPOINT
+    (or a shell form that `exec`s the app) lets the app receive SIGTERM and exit at
+    once; with `/bin/sh` as PID 1 the signal is lost and Docker kills the container
+    after the timeout. The evidence shows PID 1's command line.
+
+    Example:
+        - id: stops-promptly
+          kind: stops_promptly
+          title: docker stop takes under 3 s
+          points: 2
+          params:
+            within: 3
+            port: 8000
+    """
     running = session.start()
     container = running.container
     evidence: dict[str, object] = {}

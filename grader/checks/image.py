@@ -17,7 +17,18 @@ from grader.engine.session import ExerciseSession
 
 @check_kind("image_builds", Need.IMAGE)
 def image_builds(session: ExerciseSession, params: NoParams) -> Outcome:
-    """The image builds from the Dockerfile within the exercise's build time limit."""
+    """The image builds from the Dockerfile within the exercise's build time limit.
+
+    The build runs with no network (`--network none`) and the exercise's
+    `image.build_timeout`; when it fails, the last lines of the build output are the
+    evidence, and every check that needs the image fails with the same reason.
+
+    Example:
+        - id: builds
+          kind: image_builds
+          title: The image builds
+          points: 2
+    """
     result = session.build()
     evidence: dict[str, object] = {
         "build seconds": round(result.seconds, 1),
@@ -50,11 +61,27 @@ class ImageConfigParams:
     user_not_root: bool = False
     #: When true, the image must define a HEALTHCHECK.
     healthcheck: bool = False
+    #: Text the image's default command (ENTRYPOINT and CMD together) must contain.
+    command_contains: str | None = None
 
 
 @check_kind("image_config", Need.IMAGE, ImageConfigParams)
 def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome:
-    """The image's configuration: ports, env, workdir, labels, user, health check."""
+    """The image's configuration: ports, env, workdir, labels, user, health check.
+
+    Read from `docker image inspect` of the built image, so it does not matter how
+    the Dockerfile sets a value (`ENV A=1 B=2` or two ENV lines, `EXPOSE 8000/tcp`,
+    a USER by name or number); only fields given in params are checked.
+
+    Example:
+        - id: exposes-port
+          kind: image_config
+          title: The image declares port 8000
+          points: 1
+          params:
+            exposes: [8000]
+            command_contains: app.py
+    """
     config = session.image_attrs().get("Config") or {}
     missing: list[str] = []
     measured: dict[str, object] = {}
@@ -101,6 +128,15 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
         measured["healthcheck"] = " ".join(test) or "none"
         if not test or test == ["NONE"]:
             missing.append("no HEALTHCHECK is defined")
+
+    if params.command_contains is not None:
+        command = " ".join((config.get("Entrypoint") or []) + (config.get("Cmd") or []))
+        measured["command"] = command or "(none)"
+        if params.command_contains not in command:
+            missing.append(
+                f"the default command `{command}` does not run"
+                f" {params.command_contains!r}"
+            )
 
     if missing:
         return Outcome(
