@@ -246,7 +246,8 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
         pass
 
     started = time.monotonic()
-    container.stop(timeout=params.grace)
+    # The stop timeout must outlast the bound, or a slow stop could not be told apart.
+    container.stop(timeout=max(params.grace, int(params.within) + 2))
     seconds = time.monotonic() - started
     code = containers.exit_code(container)
     evidence["seconds to stop"] = round(seconds, 2)
