@@ -668,3 +668,68 @@ def act(
         f"the exercise's {what} action names neither a command nor a request with"
         " a port"
     )
+
+
+@dataclass(frozen=True)
+class OutputParams:
+    """What a container that runs to completion must print and return."""
+
+    #: The command to run instead of the image's default (exec form); none keeps it.
+    command: list[str] | None = None
+    #: Text its output (stdout and stderr) must contain.
+    output_contains: str | None = None
+    #: The exit code it must end with.
+    exit_code: int = 0
+    #: Seconds it may run.
+    within: float = 20.0
+
+
+@check_kind("run_output", Need.OWN_CONTAINER, OutputParams)
+def run_output(session: ExerciseSession, params: OutputParams) -> Outcome:
+    """A container of the image runs to completion with the expected output and code.
+
+    For programs rather than servers: a container of its own runs the image's default
+    command (or the one given), the grader waits for it to exit, and compares its exit
+    code and output. Whatever produces the right output passes: a compiled binary, a
+    script, a different base image.
+
+    Example:
+        - id: runs
+          kind: run_output
+          title: The program prints its greeting
+          points: 2
+          params:
+            output_contains: Hello, bricks
+    """
+    running = session.start(command=params.command)
+    evidence: dict[str, object] = {}
+    try:
+        status = running.container.wait(timeout=params.within)
+    except (docker.errors.APIError, OSError, ValueError):
+        evidence["output (last lines)"] = containers.log_tail(running.container)
+        return Outcome(
+            False,
+            f"The container was still running after {params.within:g} s.",
+            evidence,
+        )
+    code = int(status.get("StatusCode", -1))
+    output = running.container.logs().decode(errors="replace")
+    evidence["exit code"] = code
+    evidence["output (last lines)"] = tail_lines(output) or "(none)"
+    command = " ".join(running.container.attrs["Config"].get("Cmd") or [])
+    evidence["command"] = command
+    if code != params.exit_code:
+        return Outcome(
+            False,
+            f"The container exited with code {code}, expected {params.exit_code}.",
+            evidence,
+        )
+    if params.output_contains is not None and params.output_contains not in output:
+        return Outcome(
+            False, f"The output does not contain {params.output_contains!r}.", evidence
+        )
+    return Outcome(
+        True,
+        f"The container exited with code {code} and printed what it should.",
+        evidence,
+    )

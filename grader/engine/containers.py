@@ -38,9 +38,13 @@ def start_container(
     limits: Limits = Limits(),
     environment: dict[str, str] | None = None,
     mounts: list[Mount] | None = None,
+    command: list[str] | None = None,
 ) -> Container:
     """Start `image` detached on `network`, with limits and without extra privileges."""
-    wrapper = DockerContainer(image, env=environment or {}).with_kwargs(
+    wrapper = DockerContainer(image, env=environment or {})
+    if command:
+        wrapper.with_command(command)
+    wrapper.with_kwargs(
         mounts=mounts or [],
         labels=labels,
         network=network,

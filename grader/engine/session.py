@@ -181,6 +181,7 @@ class ExerciseSession:
         self,
         env: dict[str, str] | None = None,
         mounts: list[Mount] | None = None,
+        command: list[str] | None = None,
     ) -> RunningContainer:
         """Start a new container of the student's image; this session removes it.
 
@@ -199,6 +200,7 @@ class ExerciseSession:
                 limits,
                 {**spec.env, **(env or {})},
                 mounts,
+                command,
             )
         except docker.errors.APIError as error:
             raise Unavailable(
