@@ -103,6 +103,7 @@ class ExerciseSession:
                 self.tag,
                 self.labels,
                 timeout=spec.build_timeout,
+                network_mode=spec.network,
                 buildargs=spec.build_args,
             )
         return self._build
@@ -122,6 +123,7 @@ class ExerciseSession:
             tag,
             self.labels,
             timeout=spec.build_timeout,
+            network_mode=spec.network,
             buildargs=spec.build_args,
         )
         self._variants.append(result)

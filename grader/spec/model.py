@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,10 @@ class ImageSpec:
     build_timeout: int = 300
     #: Build arguments passed as `--build-arg NAME=VALUE`.
     build_args: dict[str, str] = field(default_factory=dict)
+    #: The build's network: `none` (the default) keeps grades independent of any
+    #: outside server; `bridge` lets RUN steps reach package mirrors, for exercises
+    #: whose lesson is installing packages (say so in the prompt).
+    network: Literal["none", "bridge"] = "none"
 
 
 @dataclass(frozen=True)
