@@ -2,20 +2,47 @@
 
 It follows the Dockerfile reference closely enough for grading: line continuations
 (with the `escape` parser directive), comments, heredocs (`RUN <<EOF ... EOF`), JSON
-(exec) form versus shell form, build stages and `${VAR}` / `${VAR:-default}`
-substitution in `FROM` from the ARGs declared before the first stage.
+(exec) form versus shell form, build stages and the stages they build on, the sources
+of COPY and ADD, and `${VAR}` / `${VAR:-default}` substitution from the ARG and ENV
+values in scope at an instruction.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass, field
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
 _HEREDOC = re.compile(r"<<(-?)(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _VARIABLE = re.compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
+_LEADING_FLAGS = re.compile(r"^(?:--\S+\s*)+")
+
+#: Every instruction the Dockerfile reference defines.
+INSTRUCTIONS = frozenset(
+    {
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    }
 )
 
 
@@ -56,6 +83,45 @@ class Instruction:
     def text(self) -> str:
         return f"{self.keyword} {self.arguments}".strip()
 
+    def after_flags(self) -> str:
+        """The arguments without their leading `--name=value` flags."""
+        return _LEADING_FLAGS.sub("", self.arguments).strip()
+
+    def script(self) -> str:
+        """The command a RUN executes, heredoc bodies included, as one text."""
+        return "\n".join((self.after_flags(), *self.heredocs))
+
+    def transfer(self) -> Transfer:
+        """The sources and destination of a COPY or ADD, in either form.
+
+        Heredoc sources (`COPY <<EOF /etc/conf`) are dropped: they come from the
+        Dockerfile itself, not from the build context.
+        """
+        rest = self.after_flags()
+        words: list[str] | None = None
+        if rest.startswith("["):
+            try:
+                value = json.loads(rest)
+            except json.JSONDecodeError:
+                value = None
+            if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                words = value
+        if words is None:
+            words = rest.split()
+        if len(words) < 2:
+            return Transfer((), words[0] if words else "", self.flags())
+        sources = tuple(word for word in words[:-1] if not word.startswith("<<"))
+        return Transfer(sources, words[-1], self.flags())
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """What a COPY or ADD brings into the image: sources, destination, flags."""
+
+    sources: tuple[str, ...]
+    destination: str
+    flags: dict[str, str]
+
 
 @dataclass
 class Stage:
@@ -83,6 +149,77 @@ class Dockerfile:
 
     def final_stage(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
+
+    def stage_named(self, reference: str, before: int | None = None) -> Stage | None:
+        """Return the stage `reference` names: a stage name (any case) or an index.
+
+        Only stages before index `before` count, as only those exist when a `FROM` or
+        a `COPY --from` of stage `before` is read.
+        """
+        earlier = self.stages if before is None else self.stages[:before]
+        if reference.isdigit():
+            index = int(reference)
+            return earlier[index] if index < len(earlier) else None
+        wanted = reference.lower()
+        found = [stage for stage in earlier if (stage.name or "").lower() == wanted]
+        return found[-1] if found else None
+
+    def parent(self, stage: Stage) -> Stage | None:
+        """Return the earlier stage that `stage` is built `FROM`, if it names one."""
+        base, _ = substitute(stage.base, self.global_args)
+        if base.isdigit():
+            # `FROM 0` names an image called 0, not the first stage.
+            return None
+        return self.stage_named(base, before=stage.index)
+
+    def chain(self, stage: Stage) -> list[Stage]:
+        """Return the stages `stage` builds on, from the first FROM of an image to it.
+
+        A stage built `FROM` an earlier stage inherits that stage's configuration
+        (CMD, USER, ENV, HEALTHCHECK), so rules about the final image read the chain.
+        """
+        chain = [stage]
+        while (parent := self.parent(chain[0])) is not None:
+            chain.insert(0, parent)
+        return chain
+
+    def variables_at(
+        self,
+        stage: Stage,
+        line: int,
+        build_args: dict[str, str] | None = None,
+    ) -> dict[str, str | None]:
+        """Return the ARG and ENV values in scope just before `line` in `stage`.
+
+        ENV values carry over from the stages `stage` is built on; ARG values do not:
+        each stage declares the ARGs it uses, and an `ARG NAME` without a default takes
+        the default given before the first FROM. `build_args` (`--build-arg`) override
+        ARG defaults; an ENV of the same name overrides an ARG. A declared ARG with no
+        value maps to None.
+        """
+        build_args = build_args or {}
+        env: dict[str, str | None] = {}
+        args: dict[str, str | None] = {}
+        for current in self.chain(stage):
+            args = {}
+            for instruction in current.instructions:
+                if current is stage and instruction.line >= line:
+                    break
+                if instruction.keyword not in ("ARG", "ENV"):
+                    continue
+                scope = {**args, **env}
+                for name, value in parse_assignments(instruction):
+                    if value is not None:
+                        value = substitute(value, scope)[0]
+                    if instruction.keyword == "ENV":
+                        env[name] = value
+                    elif name in build_args:
+                        args[name] = build_args[name]
+                    elif value is not None:
+                        args[name] = value
+                    else:
+                        args[name] = self.global_args.get(name)
+        return {**args, **env}
 
 
 class DockerfileSyntaxError(ValueError):
@@ -178,6 +315,29 @@ def assemble(instructions: list[Instruction]) -> Dockerfile:
         if stages:
             stages[-1].instructions.append(instruction)
     return Dockerfile(instructions, global_args, stages)
+
+
+def parse_assignments(instruction: Instruction) -> list[tuple[str, str | None]]:
+    """Return the `NAME=value` pairs an ARG or ENV declares, in order.
+
+    `ARG NAME` declares a name without a value (None); the legacy `ENV NAME value`
+    sets one variable to the rest of the line. Quotes are read as the shell would.
+    """
+    text = instruction.arguments.strip()
+    if not text:
+        return []
+    first = text.split(None, 1)
+    if instruction.keyword == "ENV" and "=" not in first[0]:
+        return [(first[0], first[1] if len(first) > 1 else "")]
+    try:
+        words = shlex.split(text, posix=True)
+    except ValueError:
+        words = text.split()
+    pairs: list[tuple[str, str | None]] = []
+    for word in words:
+        name, equals, value = word.partition("=")
+        pairs.append((name, value if equals else None))
+    return pairs
 
 
 def substitute(text: str, values: dict[str, str | None]) -> tuple[str, list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import keyword
 import types
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
@@ -28,7 +29,7 @@ def parse_dataclass(
         )
         return None
     hints = get_type_hints(cls)
-    fields = {field.name: field for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    fields = {yaml_key(field.name): field for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
     ok = True
     for key, value in raw.items():
@@ -37,29 +38,45 @@ def parse_dataclass(
             problems.append(unknown_field(where, name, list(fields)))
             ok = False
             continue
-        converted = convert(hints[name], value, join(where, name), problems)
+        hint = hints[fields[name].name]
+        converted = convert(hint, value, join(where, name), problems)
         if converted is _INVALID:
             ok = False
         else:
-            values[name] = converted
+            values[fields[name].name] = converted
     for name, field in fields.items():
         has_default = (
             field.default is not dataclasses.MISSING
             or field.default_factory is not dataclasses.MISSING
         )
-        if name not in values and not has_default and name not in raw:
+        if field.name not in values and not has_default and name not in raw:
             problems.append(
                 Problem(
                     join(where, name),
                     "is required but missing",
-                    f"add `{name}: <{type_name(hints[name])}>`",
+                    f"add `{name}: <{type_name(hints[field.name])}>`",
                 )
             )
             ok = False
-    return cls(**values) if ok else None
+    if not ok:
+        return None
+    try:
+        return cls(**values)
+    except ValueError as error:
+        # A class may check its fields together in __post_init__ (at least one of two
+        # set, say) and raise ValueError(problem, fix); that is an authoring error too.
+        problem, fix = (*error.args, "see the documentation of these fields")[:2]
+        problems.append(Problem(where or "(file)", str(problem), str(fix)))
+        return None
 
 
 _INVALID = object()
+
+
+def yaml_key(name: str) -> str:
+    """The key a field is written with: `from_` is `from` (a Python keyword) in YAML."""
+    bare = name.removesuffix("_")
+    return bare if bare != name and keyword.iskeyword(bare) else name
 
 
 def convert(hint: Any, value: object, where: str, problems: list[Problem]) -> Any:
