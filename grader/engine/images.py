@@ -8,8 +8,11 @@ image offers) and claims only a version that Debian bookworm's packages really c
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
+import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -26,6 +29,13 @@ log = logging.getLogger(__name__)
 SUITE = "bookworm"
 Progress = Callable[[str], None]
 
+#: Entrypoint scripts and config files that stand-ins copy in.
+STANDINS = Path(__file__).resolve().parent / "standins"
+#: Label holding a digest of what a stand-in was built from, to spot outdated ones.
+RECIPE_LABEL = f"{labels.STAND_IN}.recipe"
+#: Docker's PATH for an image that sets none; a stand-in that sets PATH extends it.
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 # Paths dropped from every stand-in: documentation and translations nobody reads in a
 # container, as the official slim images drop them.
 _SLIM_PATHS = (
@@ -37,19 +47,44 @@ _SLIM_PATHS = (
 
 
 @dataclass(frozen=True)
+class StandInFile:
+    """A file of grader/engine/standins/ that a stand-in carries."""
+
+    #: The file's name in grader/engine/standins/.
+    source: str
+    #: Its absolute path in the image.
+    target: str
+    #: Its permission bits in the image (the checkout's bits are not trusted).
+    mode: int = 0o644
+
+
+@dataclass(frozen=True)
 class BaseImage:
     """An official base image and how to stand in for it without a registry."""
 
     name: str
     packages: tuple[str, ...] = ()
+    #: The image's ENTRYPOINT in exec form; none when empty.
+    entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ("bash",)
     env: tuple[tuple[str, str], ...] = ()
+    #: Ports the image declares (EXPOSE), as "5432" or "5432/udp".
+    ports: tuple[str, ...] = ()
+    #: Directories the image declares as volumes (VOLUME).
+    volumes: tuple[str, ...] = ()
+    #: The working directory (WORKDIR); the root when empty.
+    workdir: str = ""
+    #: Files copied in before the `customize` commands run.
+    files: tuple[StandInFile, ...] = ()
     #: Shell commands run with "$1" set to the new root file system.
     customize: tuple[str, ...] = ()
     #: What the stand-in promises, shown by `nox -s images` and stored as a label.
     contract: str = ""
     extra_labels: dict[str, str] = field(default_factory=dict)
 
+
+_POSTGRES_BIN = "/usr/lib/postgresql/15/bin"
+_POSTGRES_SAMPLE = '"$1"/usr/share/postgresql/15/postgresql.conf.sample'
 
 BASE_IMAGES: tuple[BaseImage, ...] = (
     BaseImage(
@@ -72,6 +107,101 @@ BASE_IMAGES: tuple[BaseImage, ...] = (
         contract="python 3.11 and pip from Debian bookworm; `python`, `python3` and"
         " `pip` on PATH",
     ),
+    BaseImage(
+        # Debian bookworm ships PostgreSQL 15 (postgresql-15, 15.x).
+        name="postgres:15-bookworm",
+        packages=("postgresql-15",),
+        entrypoint=("docker-entrypoint.sh",),
+        cmd=("postgres",),
+        env=(
+            # The server binaries (postgres, initdb, pg_ctl) live only here; first,
+            # so `psql` and `pg_isready` skip Debian's version-picking wrapper.
+            ("PATH", f"{_POSTGRES_BIN}:{DEFAULT_PATH}"),
+            ("PG_MAJOR", "15"),
+            ("PGDATA", "/var/lib/postgresql/data"),
+            ("LANG", "C.UTF-8"),
+        ),
+        ports=("5432",),
+        volumes=("/var/lib/postgresql/data",),
+        files=(
+            StandInFile(
+                "postgres-entrypoint.sh", "/usr/local/bin/docker-entrypoint.sh", 0o755
+            ),
+        ),
+        customize=(
+            # Debian's package creates and configures a cluster "main" as it installs;
+            # the image initializes its own in PGDATA on first start instead.
+            'rm -rf "$1"/etc/postgresql/15 "$1"/var/lib/postgresql/15'
+            ' "$1"/var/log/postgresql/*',
+            # initdb copies this sample: every new cluster listens on all interfaces,
+            # as in the official image (the server still needs a password from them).
+            f"sed -i \"s/^#listen_addresses = 'localhost'/listen_addresses = '*'/\""
+            f" {_POSTGRES_SAMPLE}",
+            f"grep -q \"^listen_addresses = '[*]'\" {_POSTGRES_SAMPLE}",
+            # Inside the chroot: /var/run is an absolute link to /run, which from
+            # outside would lead to the host's /run.
+            'chroot "$1" sh -c "mkdir -p /docker-entrypoint-initdb.d'
+            " /var/lib/postgresql/data /var/run/postgresql"
+            " && chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql"
+            ' && chmod 700 /var/lib/postgresql/data && chmod 3777 /var/run/postgresql"',
+        ),
+        contract="PostgreSQL 15 from Debian bookworm with the official entrypoint's"
+        " contract: POSTGRES_PASSWORD (or POSTGRES_HOST_AUTH_METHOD=trust),"
+        " POSTGRES_USER, POSTGRES_DB, PGDATA=/var/lib/postgresql/data as a volume,"
+        " /docker-entrypoint-initdb.d/ scripts, port 5432, `psql` and `pg_isready` on"
+        " PATH",
+    ),
+    BaseImage(
+        # Debian bookworm ships Redis 7.0 (redis-server 5:7.0.15).
+        name="redis:7.0-bookworm",
+        packages=("redis-server",),
+        entrypoint=("docker-entrypoint.sh",),
+        cmd=("redis-server",),
+        ports=("6379",),
+        volumes=("/data",),
+        workdir="/data",
+        files=(
+            StandInFile(
+                "redis-entrypoint.sh", "/usr/local/bin/docker-entrypoint.sh", 0o755
+            ),
+        ),
+        customize=('chroot "$1" sh -c "mkdir -p /data && chown redis:redis /data"',),
+        contract="Redis 7.0 from Debian bookworm: listens on all interfaces with"
+        " protected mode off, data in /data (a volume, the working directory),"
+        " `redis-server` and `redis-cli` on PATH",
+    ),
+    BaseImage(
+        # Debian bookworm ships the distribution registry 2.8 (docker-registry 2.8.2).
+        name="registry:2.8",
+        packages=("docker-registry",),
+        entrypoint=("/entrypoint.sh",),
+        cmd=("/etc/docker/registry/config.yml",),
+        ports=("5000",),
+        volumes=("/var/lib/registry",),
+        files=(
+            StandInFile("registry-entrypoint.sh", "/entrypoint.sh", 0o755),
+            StandInFile("registry-config.yml", "/etc/docker/registry/config.yml"),
+        ),
+        customize=(
+            # The official image names the binary `registry`; Debian names it
+            # docker-registry.
+            'ln -s docker-registry "$1"/usr/bin/registry',
+            'mkdir -p "$1"/var/lib/registry',
+        ),
+        contract="Docker registry 2.8 from Debian bookworm: the HTTP API v2 on port"
+        " 5000 without TLS, filesystem storage in /var/lib/registry (a volume),"
+        " config at /etc/docker/registry/config.yml",
+    ),
+    BaseImage(
+        # Debian bookworm ships GCC 12 (gcc-12 12.2.0).
+        name="gcc:12-bookworm",
+        # `gcc` makes gcc-12 the default and registers `cc`; libc6-dev brings the C
+        # library's headers and static archives; make for a Makefile.
+        packages=("gcc-12", "gcc", "libc6-dev", "make"),
+        cmd=("bash",),
+        contract="GCC 12 from Debian bookworm with `gcc`, `cc`, `make` and the C"
+        " library's headers on PATH",
+    ),
 )
 
 
@@ -89,7 +219,7 @@ def ensure_images(
     """Make every image in `images` present on the engine: keep, pull or build it."""
     for image in images:
         if image_present(client, image.name):
-            progress(f"{image.name}: present")
+            progress(f"{image.name}: present{describe_staleness(client, image)}")
             continue
         if not force_stand_in and try_pull(client, image.name):
             progress(f"{image.name}: pulled from the registry")
@@ -119,6 +249,20 @@ def try_pull(client: docker.DockerClient, name: str) -> bool:
         log.info("pull of %s failed: %s", name, error.explanation or error)
         return False
     return True
+
+
+def describe_staleness(client: docker.DockerClient, image: BaseImage) -> str:
+    """Return a note when the present image is a stand-in of an older recipe."""
+    found = client.images.get(image.name).labels or {}
+    built_from = found.get(RECIPE_LABEL)
+    # Pulled images and stand-ins made before recipes were recorded carry no digest:
+    # nothing tells they differ, and rebuilding them unasked would cost minutes.
+    if built_from is None or built_from == recipe_digest(image):
+        return ""
+    return (
+        " (a stand-in built from an older recipe; to rebuild it, remove it with"
+        f" 'docker rmi {image.name}' and run this again)"
+    )
 
 
 def describe_size(client: docker.DockerClient, name: str) -> str:
@@ -159,6 +303,14 @@ def build_stand_in(image: BaseImage, progress: Progress = log.info) -> None:
         make.stdout.close()
         stderr = make.stderr.read().decode(errors="replace") if make.stderr else ""
         make.wait()
+    if make.returncode != 0 and imported.returncode == 0:
+        # docker import took whatever tar mmdebstrap wrote before it failed: leave
+        # no broken image under the official name.
+        subprocess.run(
+            ["docker", "rmi", "--force", imported.stdout.strip()],
+            capture_output=True,
+            check=False,
+        )
     if make.returncode != 0 or imported.returncode != 0:
         raise StandInError(
             f"Building the stand-in for {image.name} failed (mmdebstrap exit"
@@ -168,7 +320,9 @@ def build_stand_in(image: BaseImage, progress: Progress = log.info) -> None:
         )
 
 
-def stand_in_command(image: BaseImage, mirror: str) -> list[str]:
+def stand_in_command(
+    image: BaseImage, mirror: str, standins: Path = STANDINS
+) -> list[str]:
     """Return the mmdebstrap command that writes `image`'s root file system as a tar."""
     command = [
         "mmdebstrap",
@@ -181,6 +335,7 @@ def stand_in_command(image: BaseImage, mirror: str) -> list[str]:
     ]
     if image.packages:
         command.append("--include=" + ",".join(image.packages))
+    command += [f"--customize-hook={copy_in(file, standins)}" for file in image.files]
     command += [f"--customize-hook={hook}" for hook in image.customize]
     # An image needs no package lists: drop them as the official images do.
     command.append('--customize-hook=rm -rf "$1"/var/lib/apt/lists/*')
@@ -188,14 +343,50 @@ def stand_in_command(image: BaseImage, mirror: str) -> list[str]:
     return command
 
 
+def copy_in(file: StandInFile, standins: Path = STANDINS) -> str:
+    """Return the customize hook that copies `file` into the root file system."""
+    # A shell hook rather than mmdebstrap's `upload`, whose arguments cannot hold a
+    # space (a checkout may live under one) and which leaves the mode unset.
+    source = shlex.quote(str(standins / file.source))
+    target = shlex.quote(file.target)
+    return f'install -D -m {file.mode:04o} {source} "$1"{target}'
+
+
+def config_changes(image: BaseImage) -> list[str]:
+    """Return the Dockerfile-like instructions that set the stand-in's config."""
+    changes = []
+    # JSON arrays: the exec form, so PID 1 is the program and receives signals.
+    if image.entrypoint:
+        changes.append(f"ENTRYPOINT {json.dumps(list(image.entrypoint))}")
+    changes.append(f"CMD {json.dumps(list(image.cmd))}")
+    changes += [f'ENV {key}="{value}"' for key, value in image.env if value]
+    changes += [f"EXPOSE {port}" for port in image.ports]
+    if image.volumes:
+        changes.append(f"VOLUME {json.dumps(list(image.volumes))}")
+    if image.workdir:
+        changes.append(f"WORKDIR {image.workdir}")
+    return changes
+
+
+def recipe_digest(image: BaseImage) -> str:
+    """Return a digest of everything a stand-in is made of, bar the mirror."""
+    recipe = hashlib.sha256()
+    # The checkout's location and the machine's mirror do not change the image.
+    placeholder = Path("standins")
+    for part in stand_in_command(image, "MIRROR", placeholder) + config_changes(image):
+        recipe.update(part.encode() + b"\0")
+    for file in image.files:
+        recipe.update((STANDINS / file.source).read_bytes() + b"\0")
+    return recipe.hexdigest()[:16]
+
+
 def import_changes(image: BaseImage) -> list[str]:
     """Return `docker import -c` arguments that set the stand-in's config."""
-    cmd = "CMD [" + ", ".join(f'"{part}"' for part in image.cmd) + "]"
-    changes = [cmd]
-    changes += [f'ENV {key}="{value}"' for key, value in image.env if value]
+    changes = config_changes(image)
     image_labels = {
         labels.STAND_IN: "true",
         f"{labels.STAND_IN}.contract": image.contract,
+        RECIPE_LABEL: recipe_digest(image),
     }
     image_labels |= image.extra_labels
     changes += [f'LABEL "{key}"="{value}"' for key, value in image_labels.items()]
