@@ -14,12 +14,16 @@ import docker
 import docker.errors
 import docker.utils
 
+from grader.engine import guards
 from grader.engine.client import first_line
+from grader.engine.limits import DEFAULT_LIMITS, Limits, cgroup_parent, memory_bytes
 
 log = logging.getLogger(__name__)
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _STEP_IMAGE = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
+# The legacy builder colours a step's stderr with terminal escape codes.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -43,6 +47,8 @@ class BuildResult:
     steps: list[BuildStep] = field(default_factory=list)
     seconds: float = 0.0
     timed_out: bool = False
+    #: The guards refused the context; nothing was sent to the engine.
+    refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -73,20 +79,33 @@ def build_image(
     timeout: float,
     network_mode: str = "none",
     buildargs: dict[str, str] | None = None,
+    folder: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> BuildResult:
-    """Build `context` with `dockerfile` into `tag`, taking at most `timeout` s."""
+    """Build `context` with `dockerfile` into `tag`, taking at most `timeout` s.
+
+    `folder` is the exercise folder the context must stay in; the context is checked
+    against the guards before anything is sent.
+    """
     result = BuildResult(tag=tag)
     if not (context / dockerfile).is_file():
         result.error = f"There is no {dockerfile} in {context}."
         return result
+    refusal = guards.check_context(context, dockerfile, folder or context)
+    if refusal:
+        result.error = refusal
+        result.refused = True
+        return result
+    parent = cgroup_parent()
 
     # A client of its own, so that closing it on timeout aborts only this build: the
     # engine cancels a legacy build when its client goes away.
-    api = docker.APIClient(
+    api = BuildClient(
         **docker.utils.kwargs_from_env(),
         version=client.api.api_version,
         timeout=int(timeout) + 30,
     )
+    api.cgroup_parent = parent
     done = threading.Event()
     started = time.monotonic()
 
@@ -102,6 +121,10 @@ def build_image(
                 rm=True,
                 forcerm=True,
                 decode=True,
+                container_limits={
+                    "memory": memory_bytes(limits.build_memory),
+                    "memswap": memory_bytes(limits.build_memory),
+                },
             )
             for chunk in stream:
                 read_chunk(result, chunk)
@@ -130,6 +153,25 @@ def build_image(
     return result
 
 
+class BuildClient(docker.APIClient):
+    """An API client whose builds run their steps under a parent cgroup.
+
+    The engine's build endpoint takes `cgroupparent`, but the SDK's `build()` has no
+    argument for it, so it is added to the query of that one request.
+    """
+
+    cgroup_parent: str | None = None
+
+    def _post(self, url: str, **kwargs: Any) -> Any:
+        if self.cgroup_parent and url.endswith("/build"):
+            kwargs["params"] = {
+                **kwargs.get("params", {}),
+                "cgroupparent": self.cgroup_parent,
+            }
+        # The SDK's stubs omit its private request helper.
+        return super()._post(url, **kwargs)  # type: ignore[misc]
+
+
 def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> None:
     """Fold one decoded chunk of the engine's build stream into `result`."""
     if "error" in chunk:
@@ -142,7 +184,7 @@ def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> None:
     text = chunk.get("stream")
     if not isinstance(text, str):
         return
-    for line in text.splitlines():
+    for line in _ANSI.sub("", text).splitlines():
         line = line.rstrip()
         if not line:
             continue

@@ -15,6 +15,8 @@ from docker.types import Mount
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 
+from grader.engine.limits import DEFAULT_LIMITS, Limits, cgroup_parent
+
 log = logging.getLogger(__name__)
 
 # Ryuk, testcontainers' reaper, is an image that cannot be pulled offline; brickyard
@@ -22,20 +24,11 @@ log = logging.getLogger(__name__)
 testcontainers_config.ryuk_disabled = True
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for every container the grader starts."""
-
-    memory: str = "256m"
-    cpus: float = 1.0
-    pids: int = 256
-
-
 def start_container(
     image: str,
     labels: dict[str, str],
     network: str,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     environment: dict[str, str] | None = None,
     mounts: list[Mount] | None = None,
     command: list[str] | None = None,
@@ -54,6 +47,7 @@ def start_container(
         pids_limit=limits.pids,
         privileged=False,
         security_opt=["no-new-privileges"],
+        **({"cgroup_parent": parent} if (parent := cgroup_parent()) else {}),
     )
     wrapper.start()
     container = wrapper.get_wrapped_container()

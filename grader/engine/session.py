@@ -95,17 +95,7 @@ class ExerciseSession:
     def build(self) -> BuildResult:
         """Build the student's image once and return the result, success or not."""
         if self._build is None:
-            spec = self.exercise.image
-            self._build = build_image(
-                self.client,
-                self.context,
-                spec.dockerfile,
-                self.tag,
-                self.labels,
-                timeout=spec.build_timeout,
-                network_mode=spec.network,
-                buildargs=spec.build_args,
-            )
+            self._build = self.build_with_spec(self.context, self.tag, self.folder)
         return self._build
 
     def build_variant(self, context: Path, name: str) -> BuildResult:
@@ -114,9 +104,15 @@ class ExerciseSession:
         The image is tagged `brickyard-<exercise>-<name>:<run>` and removed, with the
         images of its steps, when the session closes.
         """
-        spec = self.exercise.image
         tag = f"brickyard-{self.exercise.id}-{name}:{self.identity.run_id}"
-        result = build_image(
+        result = self.build_with_spec(context, tag, context)
+        self._variants.append(result)
+        return result
+
+    def build_with_spec(self, context: Path, tag: str, folder: Path) -> BuildResult:
+        """Build `context` into `tag` with the exercise's Dockerfile and build args."""
+        spec = self.exercise.image
+        return build_image(
             self.client,
             context,
             spec.dockerfile,
@@ -125,9 +121,8 @@ class ExerciseSession:
             timeout=spec.build_timeout,
             network_mode=spec.network,
             buildargs=spec.build_args,
+            folder=folder,
         )
-        self._variants.append(result)
-        return result
 
     def image(self) -> BuildResult:
         """Return the successful build, or raise Unavailable with its log tail."""
