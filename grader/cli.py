@@ -60,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     except EngineUnavailable as error:
         print(f"brickyard: {error}", file=sys.stderr)
         return EXIT_NO_ENGINE
+    except KeyboardInterrupt:
+        print(
+            "brickyard: interrupted; what this run created on the engine was removed.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -221,11 +227,15 @@ def grade_folders(
             )
             results[folder.id] = missing
             terminal.exercise_error(missing)
+    status: int = pytest.ExitCode.OK
     if specs:
         with tempfile.TemporaryDirectory(prefix="brickyard-pytest-") as scratch:
             ini = Path(scratch) / "pytest.ini"
             ini.write_text("[pytest]\n")
-            pytest.main(pytest_arguments(ini, specs), plugins=[plugin])
+            status = pytest.main(pytest_arguments(ini, specs), plugins=[plugin])
+    if status == pytest.ExitCode.INTERRUPTED:
+        # pytest has run its session finish, so the plugin has cleaned up.
+        raise KeyboardInterrupt
     results.update(plugin.exercises)
     return [results[folder.id] for folder in folders if folder.id in results]
 

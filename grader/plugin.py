@@ -26,6 +26,7 @@ from grader.checks import Outcome, Unavailable, all_kinds
 from grader.checks.result import CheckResult
 from grader.engine import cleanup
 from grader.engine.labels import RunIdentity
+from grader.engine.ledger import Ledger
 from grader.engine.session import ExerciseSession
 from grader.spec import CheckSpec, Exercise, SpecError, load_exercise
 
@@ -68,6 +69,7 @@ class GradingPlugin:
     ) -> None:
         self.client = client
         self.identity = identity
+        self.ledger = Ledger(identity.run_id, identity.pid, identity.host)
         self.listener = listener or (lambda event, data: None)
         self.exercises: dict[str, ExerciseResult] = {}
         self.display_ids = display_ids or {}
@@ -127,8 +129,11 @@ class GradingPlugin:
             self.listener("check_done", result)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        # The sessions remove what they made; this catches anything a crash left behind.
+        # The sessions remove what they made; this catches anything a crash or an
+        # interrupt left behind, labelled or listed in the ledger.
         cleanup.remove_run_objects(self.client, self.identity.run_id)
+        cleanup.remove_untagged_images(self.client, reversed(self.ledger.images))
+        self.ledger.close()
 
 
 class ExerciseFile(pytest.File):
@@ -157,7 +162,7 @@ class ExerciseFile(pytest.File):
         plugin = grading_plugin(self.config)
         if hasattr(self, "exercise"):
             self.exercise_session = ExerciseSession(
-                self.exercise, plugin.client, plugin.identity
+                self.exercise, plugin.client, plugin.identity, plugin.ledger
             )
 
     def teardown(self) -> None:

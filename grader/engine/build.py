@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,12 +64,13 @@ class BuildResult:
     def intermediate_ids(self) -> list[str]:
         """Return the ids of the images this build made for its steps, last step first.
 
-        A FROM step reports the base image's id: that image is not this build's.
+        A FROM step reports the base image's id, and a step taken from the cache an
+        image an earlier build made: neither is this build's to remove.
         """
         return [
             step.image_id
             for step in reversed(self.steps)
-            if step.image_id and not step.instruction.upper().startswith("FROM")
+            if step.image_id and not step.cached and not is_from(step)
         ]
 
 
@@ -81,6 +85,7 @@ def build_image(
     buildargs: dict[str, str] | None = None,
     folder: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    on_step_image: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build `context` with `dockerfile` into `tag`, taking at most `timeout` s.
 
@@ -127,8 +132,10 @@ def build_image(
                 },
             )
             for chunk in stream:
-                read_chunk(result, chunk)
-        except (docker.errors.DockerException, OSError, ValueError) as error:
+                made = read_chunk(result, chunk)
+                if made and on_step_image:
+                    on_step_image(made)
+        except Exception as error:  # any failure of the stream ends this build
             if not result.timed_out:
                 result.error = f"The engine stopped the build: {first_line(error)}"
         finally:
@@ -136,11 +143,21 @@ def build_image(
 
     worker = threading.Thread(target=consume, name=f"build {tag}", daemon=True)
     worker.start()
-    if not done.wait(timeout):
+    try:
+        finished = done.wait(timeout)
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): stop the build before cleanup starts, so
+        # it makes nothing more to clean.
+        api.abort()
+        done.wait(30)
+        wait_for_step_containers(client, result)
+        raise
+    if not finished:
         result.timed_out = True
         result.error = f"The build did not finish within {timeout:g} s and was stopped."
-        api.close()
+        api.abort()
         done.wait(30)
+        wait_for_step_containers(client, result)
     api.close()
     result.seconds = time.monotonic() - started
     if result.error:
@@ -153,37 +170,85 @@ def build_image(
     return result
 
 
+def wait_for_step_containers(
+    client: docker.DockerClient, result: BuildResult, timeout: float = 15
+) -> None:
+    """After an abort, wait until the engine has removed the step it was running.
+
+    The step's container runs from the last step image this build made, which no
+    other container uses; until it is gone, that image cannot be removed.
+    """
+    made = result.intermediate_ids()
+    if not made:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            running = client.containers.list(all=True, filters={"ancestor": made[0]})
+        except docker.errors.APIError:
+            return
+        if not running:
+            return
+        time.sleep(0.2)
+    log.warning("the aborted build's step container is still there after %ss", timeout)
+
+
+def is_from(step: BuildStep) -> bool:
+    return step.instruction.upper().startswith("FROM")
+
+
 class BuildClient(docker.APIClient):
-    """An API client whose builds run their steps under a parent cgroup.
+    """An API client for one build: under a parent cgroup, and abortable.
 
     The engine's build endpoint takes `cgroupparent`, but the SDK's `build()` has no
-    argument for it, so it is added to the query of that one request.
+    argument for it, so it is added to the query of that one request. The request's
+    response is kept so that `abort()` can cut its connection.
     """
 
     cgroup_parent: str | None = None
+    response: Any = None
 
     def _post(self, url: str, **kwargs: Any) -> Any:
-        if self.cgroup_parent and url.endswith("/build"):
-            kwargs["params"] = {
-                **kwargs.get("params", {}),
-                "cgroupparent": self.cgroup_parent,
-            }
         # The SDK's stubs omit its private request helper.
-        return super()._post(url, **kwargs)  # type: ignore[misc]
+        if not url.endswith("/build"):
+            return super()._post(url, **kwargs)  # type: ignore[misc]
+        if self.cgroup_parent:
+            params = {**kwargs.get("params", {}), "cgroupparent": self.cgroup_parent}
+            kwargs["params"] = params
+        self.response = super()._post(url, **kwargs)  # type: ignore[misc]
+        return self.response
+
+    def abort(self) -> None:
+        """Cut the build's connection, so the engine cancels the build at once.
+
+        Closing the session alone leaves a read blocked in the other thread while
+        the engine goes on building; shutting the socket down ends both.
+        """
+        raw = getattr(self.response, "raw", None)
+        connection = getattr(raw, "_connection", None)
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.close()
 
 
-def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> None:
-    """Fold one decoded chunk of the engine's build stream into `result`."""
+def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> str | None:
+    """Fold one decoded chunk of the engine's build stream into `result`.
+
+    Returns the id of an image the chunk says this build made for a step, if any.
+    """
+    made = None
     if "error" in chunk:
         result.error = str(chunk["error"]).strip()
         result.log_lines.append(result.error)
-        return
+        return None
     aux = chunk.get("aux")
     if isinstance(aux, dict) and "ID" in aux:
         result.image_id = str(aux["ID"])
     text = chunk.get("stream")
     if not isinstance(text, str):
-        return
+        return None
     for line in _ANSI.sub("", text).splitlines():
         line = line.rstrip()
         if not line:
@@ -194,4 +259,8 @@ def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> None:
         elif result.steps and line.strip() == "---> Using cache":
             result.steps[-1].cached = True
         elif result.steps and (match := _STEP_IMAGE.match(line)):
-            result.steps[-1].image_id = match[1]
+            step = result.steps[-1]
+            step.image_id = match[1]
+            if not step.cached and not is_from(step):
+                made = match[1]
+    return made

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import docker
 import docker.errors
 
-from grader.engine import labels
+from grader.engine import labels, ledger
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ def remove_orphans(client: docker.DockerClient) -> int:
     for run_id in sorted(dead_runs):
         log.info("removing the objects of run %s, whose process has ended", run_id)
         removed += remove_run_objects(client, run_id)
+    for path, images in ledger.dead_ledgers(host, process_alive):
+        log.info("removing the step images listed by %s, whose run has ended", path)
+        removed += remove_untagged_images(client, reversed(images))
+        path.unlink(missing_ok=True)
     return removed
 
 

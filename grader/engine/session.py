@@ -24,6 +24,7 @@ from grader.engine import cleanup, containers
 from grader.engine.build import BuildResult, build_image
 from grader.engine.client import first_line
 from grader.engine.labels import RunIdentity
+from grader.engine.ledger import Ledger
 from grader.spec.model import Exercise
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,12 @@ class ExerciseSession:
         exercise: Exercise,
         client: docker.DockerClient,
         identity: RunIdentity,
+        ledger: Ledger | None = None,
     ) -> None:
         self.exercise = exercise
         self.client = client
         self.identity = identity
+        self.ledger = ledger
         self.labels = identity.labels(exercise.id)
         self._build: BuildResult | None = None
         self._network: str | None = None
@@ -122,6 +125,7 @@ class ExerciseSession:
             network_mode=spec.network,
             buildargs=spec.build_args,
             folder=folder,
+            on_step_image=self.ledger.add_image if self.ledger else None,
         )
 
     def image(self) -> BuildResult:
