@@ -259,7 +259,7 @@ def parse(text: str) -> Dockerfile:
         keyword, _, arguments = logical.partition(" ")
         if not re.fullmatch(r"[A-Za-z]+", keyword):
             raise DockerfileSyntaxError(
-                f"line {start + 1}: {keyword!r} is not an instruction"
+                f"line {start + 1}: {shorten(keyword)!r} is not an instruction"
             )
         bodies = []
         for match in (
@@ -287,6 +287,11 @@ def parse(text: str) -> Dockerfile:
         )
 
     return assemble(instructions)
+
+
+def shorten(text: str, width: int = 40) -> str:
+    """Cut a long bad value (binary garbage, say) to a readable length."""
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def assemble(instructions: list[Instruction]) -> Dockerfile:

@@ -204,7 +204,14 @@ class CheckItem(pytest.Item):
         assert session is not None
         kind = all_kinds()[self.check.kind]
         started = time.monotonic()
+        spent = started - session.started
         try:
+            if spent > session.exercise.deadline:
+                raise Unavailable(
+                    f"this exercise's {session.exercise.deadline} s time budget ran out"
+                    f" after {spent:.0f} s of earlier checks; make the slow steps"
+                    " faster (the evidence of earlier checks shows their times)"
+                )
             outcome = kind.run(session, self.check.params)
         except docker.errors.APIError as refused:
             # The engine refused something the student's work asked for (a bad name,

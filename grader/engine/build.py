@@ -137,7 +137,12 @@ def build_image(
                     on_step_image(made)
         except Exception as error:  # any failure of the stream ends this build
             if not result.timed_out:
-                result.error = f"The engine stopped the build: {first_line(error)}"
+                reason = (
+                    error.explanation
+                    if isinstance(error, docker.errors.APIError) and error.explanation
+                    else first_line(error)
+                )
+                result.error = f"The engine stopped the build: {reason}"
         finally:
             done.set()
 

@@ -9,6 +9,7 @@ everything the session created.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ class ExerciseSession:
         self.client = client
         self.identity = identity
         self.ledger = ledger
+        self.started = time.monotonic()
         self.labels = identity.labels(exercise.id)
         self._build: BuildResult | None = None
         self._network: str | None = None

@@ -48,6 +48,8 @@ class _ExerciseFields:
     container: ContainerSpec = field(default_factory=ContainerSpec)
     compose: ComposeSpec = field(default_factory=ComposeSpec)
     starter_fails: list[str] = field(default_factory=list)
+    #: Seconds all the exercise's checks may take together.
+    deadline: int = 600
 
 
 def load_exercise(folder: Path) -> Exercise:
@@ -87,6 +89,7 @@ def load_exercise(folder: Path) -> Exercise:
         container=fields.container,
         compose=fields.compose,
         starter_fails=tuple(fields.starter_fails),
+        deadline=fields.deadline,
     )
 
 

@@ -76,6 +76,9 @@ class Exercise:
     compose: ComposeSpec = ComposeSpec()
     #: The ids of the checks the starter files are expected to fail.
     starter_fails: tuple[str, ...] = ()
+    #: Seconds all the exercise's checks may take together; checks not started by
+    #: then fail with a verdict saying so, and grading moves on.
+    deadline: int = 600
 
     @property
     def number(self) -> str:
