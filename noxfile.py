@@ -97,6 +97,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def benchmark(session: nox.Session) -> None:
+    """Grade every solution ten times and print how many results differed."""
+    prepare(session)
+    session.run("python", "benchmarks/determinism.py", *session.posargs)
+
+
+@nox.session
 def docs(session: nox.Session) -> None:
     """Write docs/checks.md and schema/exercise.schema.json from the check kinds."""
     install(session)
