@@ -111,9 +111,14 @@ def read_expectation(case: Path) -> dict[str, Any]:
     return data
 
 
-def count_labelled(client: docker.DockerClient) -> dict[str, int]:
-    """Count the containers, volumes, networks and images any grading run labelled."""
-    selector = {"label": labels.RUN}
+def count_labelled(
+    client: docker.DockerClient, run_id: str | None = None
+) -> dict[str, int]:
+    """Count the containers, volumes, networks and images grading runs labelled.
+
+    With `run_id`, only that run's; without, any run's.
+    """
+    selector = {"label": f"{labels.RUN}={run_id}" if run_id else labels.RUN}
     return {
         "containers": len(client.containers.list(all=True, filters=selector)),
         "volumes": len(client.volumes.list(filters=selector)),

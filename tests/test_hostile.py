@@ -106,7 +106,8 @@ def test_hostile_submissions_cost_a_grade_not_the_host(
     assert not wrong, "\n".join(wrong) + "\n\n" + graded.stdout
 
     engine.ping()
-    assert count_labelled(engine) == dict.fromkeys(
+    assert graded.report is not None
+    assert count_labelled(engine, graded.report["run_id"]) == dict.fromkeys(
         ("containers", "volumes", "networks", "images"), 0
     )
     pids = Path("/sys/fs/cgroup/pids/brickyard/pids.current")
