@@ -290,6 +290,7 @@ def grade(
             if value not in (None, "")
         },
         seconds=round(seconds, 2),
+        visibility=check.visibility,
     )
 
 

@@ -11,6 +11,7 @@ import inspect
 from typing import Any, get_type_hints
 
 from grader.checks.registry import CheckKind, Need, all_kinds
+from grader.spec.fields import yaml_key
 from grader.spec.schema import field_docs
 
 _PHASES = {
@@ -67,7 +68,8 @@ def kind_section(kind: CheckKind) -> str:
             meaning = docs.get(field.name, "").replace("|", "\\|")
             kind_type = type_name(hints[field.name]).replace("|", "\\|")
             default = default_text(field)
-            lines.append(f"| `{field.name}` | `{kind_type}` | {default} | {meaning} |")
+            name = yaml_key(field.name)
+            lines.append(f"| `{name}` | `{kind_type}` | {default} | {meaning} |")
         lines.append("")
     else:
         lines += ["No parameters.", ""]

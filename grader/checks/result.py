@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Status = Literal["passed", "failed", "error"]
+#: Who sees a check's result: everyone, only the teacher, or everyone after the due date.
+Visibility = Literal["visible", "hidden", "after_due_date"]
 
 
 @dataclass
@@ -25,6 +27,7 @@ class CheckResult:
     hint: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    visibility: Visibility = "visible"
 
     @property
     def passed(self) -> bool:

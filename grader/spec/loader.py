@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -35,6 +35,8 @@ class _CheckFields:
     feedback: str
     hint: str
     params: dict[str, Any] = field(default_factory=dict)
+    #: Who sees the result: everyone, the teacher only, or all after the due date.
+    visibility: Literal["visible", "hidden", "after_due_date"] = "visible"
 
 
 @dataclass
@@ -193,6 +195,7 @@ def build_check(
         raw.feedback.strip(),
         raw.hint.strip(),
         params,
+        raw.visibility,
     )
 
 

@@ -60,6 +60,9 @@ class CheckSpec:
     #: What to try next, shown when it fails and by `nox -s hint`.
     hint: str
     params: Any = None
+    #: Who sees the result: `visible`, `hidden` (the teacher only), or
+    #: `after_due_date`; the points count in every case.
+    visibility: Literal["visible", "hidden", "after_due_date"] = "visible"
 
 
 @dataclass(frozen=True)

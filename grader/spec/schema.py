@@ -17,6 +17,7 @@ import types
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from grader.checks.registry import all_kinds
+from grader.spec.fields import yaml_key
 from grader.spec.loader import _CheckFields, _ExerciseFields
 
 SCHEMA_ID = "https://brickyard.invalid/schema/exercise.schema.json"
@@ -83,12 +84,12 @@ def object_schema(cls: type, skip: tuple[str, ...] = ()) -> dict[str, Any]:
             schema["description"] = docs[field.name]
         if field.default is not dataclasses.MISSING and is_json(field.default):
             schema["default"] = field.default
-        properties[field.name] = schema
+        properties[yaml_key(field.name)] = schema
         if (
             field.default is dataclasses.MISSING
             and field.default_factory is dataclasses.MISSING
         ):
-            required.append(field.name)
+            required.append(yaml_key(field.name))
     result: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         result["required"] = required
