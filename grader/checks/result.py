@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Status = Literal["passed", "failed", "error"]
-#: Who sees a check's result: everyone, only the teacher, or everyone after the due date.
+#: Who sees a check's result: everyone, the teacher only, or all after the due date.
 Visibility = Literal["visible", "hidden", "after_due_date"]
 
 
