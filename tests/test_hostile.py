@@ -1,12 +1,13 @@
 """The hostile suite: submissions that attack or break the grader, graded on the engine.
 
 Each case under `tests/cases/hostile/` is an exercise with an `expect.yaml`: the
-checks it must fail, `error: true` when the exercise itself cannot be graded, and
-`max_seconds`, the bound its grading must finish within. Cases that cannot live in
-the repository as files (25,000 files, an escaping symlink, binary garbage, names
-that are not UTF-8, an empty folder) are made by `SETUPS` in the temporary copy. All
-cases are graded in one run; afterwards the engine must answer, the grader's cgroup
-must be idle, and nothing of the run may remain.
+checks it must fail, `error: true` when the exercise itself cannot be graded,
+`max_seconds`, the bound its grading must finish within, and `refused: true` when
+its compose file must be refused, naming the line, before anything runs. Cases that
+cannot live in the repository as files (25,000 files, an escaping symlink, binary
+garbage, names that are not UTF-8, an empty folder) are made by `SETUPS` in the
+temporary copy. All cases are graded in one run; afterwards the engine must answer,
+the grader's cgroup must be idle, and nothing of the run may remain.
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ def test_hostile_submissions_cost_a_grade_not_the_host(
                 f"{case.name}: failed {sorted(graded.failed(case.name))}, expected"
                 f" {sorted(expectation['fails'])}"
             )
+        if expectation.get("refused"):
+            feedback = " ".join(check["feedback"] for check in exercise["checks"])
+            if "was refused" not in feedback or " line " not in feedback:
+                wrong.append(f"{case.name}: no refusal naming the line in {feedback!r}")
         if seconds > expectation["max_seconds"]:
             bound = expectation["max_seconds"]
             wrong.append(f"{case.name}: took {seconds:.0f} s, bound {bound} s")

@@ -58,7 +58,11 @@ def stack_of(session: ExerciseSession) -> compose.Stack:
 
 def open_stack(session: ExerciseSession) -> compose.Stack:
     config = read_config(session)
-    refused = compose.refusals(config, session.folder)
+    compose_file = compose_project(session).file
+    refused = [
+        compose.with_line(refusal, compose_file)
+        for refusal in compose.refusals(config, session.folder)
+    ]
     if refused:
         raise Unavailable(
             "the compose file was refused: " + "; ".join(refused),

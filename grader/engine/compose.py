@@ -321,6 +321,29 @@ def refusals(config: dict[str, Any], folder: Path) -> list[str]:
     return found
 
 
+def with_line(refusal: str, file: Path) -> str:
+    """Prefix a refusal with the line of the student's file it is about.
+
+    A refusal names a field path in backticks (`services.web.volumes`); the line is
+    that of the deepest key of the path the file spells out itself.
+    """
+    path = refusal.split("`")[1] if refusal.count("`") >= 2 else ""
+    try:
+        node = yaml.compose(file.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError:
+        return refusal
+    line = None
+    for key in path.split("."):
+        if not isinstance(node, yaml.MappingNode):
+            break
+        found = next((pair for pair in node.value if pair[0].value == key), None)
+        if found is None:
+            break
+        line = found[0].start_mark.line + 1
+        node = found[1]
+    return f"{file.name} line {line}: {refusal}" if line else refusal
+
+
 def service_refusals(where: str, service: dict[str, Any], home: Path) -> list[str]:
     """Return the refusals of one service."""
     found: list[str] = []
