@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         "images": run_images,
         "clean": run_clean,
         "docs": run_docs,
+        "classroom": run_classroom,
     }[args.command]
     try:
         return handler(args)
@@ -102,6 +103,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", type=Path, metavar="FILE", help="write the results as JSON"
     )
     grade.add_argument(
+        "--junit", type=Path, metavar="FILE", help="write the results as JUnit XML"
+    )
+    grade.add_argument(
+        "--gradescope",
+        type=Path,
+        metavar="FILE",
+        help="write Gradescope's results.json",
+    )
+    grade.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help="append a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY)",
+    )
+    grade.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -121,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--stand-in",
         action="store_true",
         help="build stand-ins even where a registry answers",
+    )
+
+    classroom = commands.add_parser(
+        "classroom",
+        help="print one exercise's GitHub Classroom result line from a JSON report",
+    )
+    classroom.add_argument("exercise", help="exercise number or name, e.g. 01")
+    classroom.add_argument(
+        "--report", type=Path, required=True, help="the JSON report of `grade --json`"
     )
 
     validate = commands.add_parser(
@@ -198,10 +223,28 @@ def run_grade(args: argparse.Namespace) -> int:
             results = grade_folders(chosen, client, identity, terminal)
     report = GradingReport(results, identity.run_id, time.monotonic() - started, engine)
     terminal.summary(report)
-    if args.json:
-        write_json(report, args.json)
-        terminal.write(f"JSON report: {args.json}")
+    write_reports(args, report, terminal)
     return EXIT_GRADED
+
+
+def write_reports(
+    args: argparse.Namespace, report: GradingReport, terminal: TerminalReport
+) -> None:
+    """Write every report file the command line asked for."""
+    from grader.reports.gradescope import write_gradescope
+    from grader.reports.junit import write_junit
+    from grader.reports.markdown import write_markdown
+
+    writers = [
+        (args.json, write_json, "JSON report"),
+        (args.junit, write_junit, "JUnit XML"),
+        (args.gradescope, write_gradescope, "Gradescope results"),
+        (args.markdown, write_markdown, "Markdown summary"),
+    ]
+    for path, write, name in writers:
+        if path:
+            write(report, path)
+            terminal.write(f"{name}: {path}")
 
 
 def grade_folders(
@@ -273,6 +316,37 @@ class stop_on_sigterm:
     @staticmethod
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
+
+
+def run_classroom(args: argparse.Namespace) -> int:
+    """Print `result=<base64>` for one exercise, for a workflow step's output."""
+    import json
+
+    from grader.reports.classroom import step_output
+
+    try:
+        report = GradingReport.from_dict(json.loads(args.report.read_text()))
+    except (OSError, ValueError, KeyError) as error:
+        print(
+            f"brickyard: cannot read the report {args.report}: {error}. Run"
+            " `brickyard grade --json FILE` first.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    wanted = args.exercise.lower()
+    for exercise in report.exercises:
+        number, _, slug = exercise.id.partition("-")
+        if wanted in (exercise.id, slug) or (
+            wanted.isdigit() and number.isdigit() and int(wanted) == int(number)
+        ):
+            print(step_output(exercise))
+            return EXIT_GRADED
+    known = ", ".join(exercise.id for exercise in report.exercises)
+    print(
+        f"brickyard: {args.exercise!r} is not in {args.report} ({known}).",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -375,15 +449,18 @@ def run_clean(args: argparse.Namespace) -> int:
 def generated_files(root: Path) -> dict[Path, str]:
     """The files made from the code: the check reference, the JSON Schema, prompts."""
     from grader.checks.reference import render_reference
-    from grader.prompts import render_prompt
+    from grader.prompts import render_classroom_workflow, render_prompt
     from grader.spec.schema import render_schema
 
     files = {
         root / "docs" / "checks.md": render_reference(),
         root / "schema" / "exercise.schema.json": render_schema(),
     }
-    for folder in discover(root):
+    folders = discover(root)
+    for folder in folders:
         files[folder.path / "README.md"] = render_prompt(folder.path)
+    workflow = root / ".github" / "workflows" / "classroom.yml"
+    files[workflow] = render_classroom_workflow([folder.path for folder in folders])
     return files
 
 

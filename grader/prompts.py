@@ -41,6 +41,22 @@ def grading_table(folder: Path) -> str:
     )
 
 
+def render_classroom_workflow(folders: list[Path]) -> str:
+    """Render .github/workflows/classroom.yml: one reporter runner per exercise."""
+    exercises = [
+        {"id": folder.name, "number": folder.name[:2], "runner": f"ex{folder.name[:2]}"}
+        for folder in folders
+    ]
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader", "templates"),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    return environment.get_template("classroom.yml.j2").render(exercises=exercises)
+
+
 def render_prompt(folder: Path) -> str:
     """Return the exercise's README.md with its grading table regenerated."""
     path = folder / "README.md"

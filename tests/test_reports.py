@@ -8,7 +8,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
+from grader.prompts import render_classroom_workflow
 from grader.reports.classroom import runner_results, step_output
 from grader.reports.gradescope import gradescope_results
 from grader.reports.junit import write_junit
@@ -16,6 +18,7 @@ from grader.reports.markdown import markdown_summary
 from grader.reports.model import GradingReport
 
 RECORDED = Path(__file__).parent / "resources" / "report-01-starter.json"
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -109,3 +112,21 @@ def test_markdown_summary_shows_total_and_failures_but_not_hidden(
     hidden = report.exercises[0].checks[-1]
     assert hidden.title not in text
     assert "hidden checks" in text
+
+
+def test_classroom_workflow_has_a_runner_per_exercise() -> None:
+    folders = sorted(path for path in (REPO / "exercises").iterdir() if path.is_dir())
+
+    workflow = yaml.safe_load(render_classroom_workflow(folders))
+
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    reporter = steps[-1]
+    runners = reporter["with"]["runners"].split(",")
+    assert runners == [f"ex{folder.name[:2]}" for folder in folders]
+    step_ids = {step.get("id") for step in steps}
+    for runner in runners:
+        assert runner in step_ids
+        assert (
+            f"steps.{runner}.outputs.result"
+            in reporter["env"][f"{runner.upper()}_RESULTS"]
+        )
