@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,6 +17,7 @@ from grader.reports.gradescope import gradescope_results
 from grader.reports.junit import write_junit
 from grader.reports.markdown import markdown_summary
 from grader.reports.model import GradingReport
+from grader.reports.terminal import TerminalReport
 
 RECORDED = Path(__file__).parent / "resources" / "report-01-starter.json"
 REPO = Path(__file__).resolve().parent.parent
@@ -130,3 +132,21 @@ def test_classroom_workflow_has_a_runner_per_exercise() -> None:
             f"steps.{runner}.outputs.result"
             in reporter["env"][f"{runner.upper()}_RESULTS"]
         )
+
+
+def test_terminal_tells_hidden_points_without_their_verdict(
+    report: GradingReport,
+) -> None:
+    stream = io.StringIO()
+    terminal = TerminalReport(stream=stream)
+    hidden = report.exercises[0].checks[-1]
+
+    for check in report.exercises[0].checks:
+        terminal.check_line(check)
+    terminal.summary(report)
+
+    text = stream.getvalue()
+    assert hidden.title not in text
+    assert f"and {hidden.max_score} points in hidden checks" in text
+    visible_max = report.max_score - hidden.max_score
+    assert f"/{visible_max}" in text

@@ -60,6 +60,9 @@ class TerminalReport:
 
     def check_line(self, check: CheckResult) -> None:
         self.heading(check.exercise)
+        if check.visibility != "visible":
+            # A hidden check's verdict is the teacher's; only its points are told.
+            return
         if self.quiet and check.passed:
             return
         mark = {
@@ -87,22 +90,29 @@ class TerminalReport:
                         self.write(self.paint(f"         {name}: {shown}", _DIM))
 
     def summary(self, report: GradingReport) -> None:
-        """Print the score of every exercise and the total."""
+        """Print the score of every exercise and the total; hidden points apart."""
         self.write()
         self.write(self.paint("Scores", _BOLD))
+        total, total_max = 0, 0
         for exercise in report.exercises:
+            shown = [
+                check for check in exercise.checks if check.visibility == "visible"
+            ]
+            score = sum(check.score for check in shown)
+            most = exercise.max_score - hidden_points(exercise.checks)
+            total, total_max = total + score, total_max + most
             state = (
-                "error"
-                if exercise.error
-                else ("full marks" if exercise.score == exercise.max_score else "")
+                "error" if exercise.error else ("full marks" if score == most else "")
             )
+            self.write(f"  {exercise.id:<28} {score:>3}/{most:<3} {state}")
+        line = f"  {'Total':<28} {total:>3}/{total_max:<3}"
+        self.write(self.paint(line, _BOLD) + f"  ({report.seconds:.1f} s)")
+        hidden = report.hidden_points()
+        if hidden:
             self.write(
-                f"  {exercise.id:<28} {exercise.score:>3}/{exercise.max_score:<3}"
-                f" {state}"
+                f"  and {hidden} points in hidden checks, shown after grading closes"
             )
-        self.write(
-            self.paint(
-                f"  {'Total':<28} {report.score:>3}/{report.max_score:<3}", _BOLD
-            )
-            + f"  ({report.seconds:.1f} s)"
-        )
+
+
+def hidden_points(checks: list[CheckResult]) -> int:
+    return sum(check.max_score for check in checks if check.visibility != "visible")
