@@ -93,7 +93,16 @@ def tests(session: nox.Session) -> None:
     prepare_engine(session)
     session.run("brickyard", "images")
     env = {"PYTHONDONTWRITEBYTECODE": "1"}
-    session.run("pytest", *(session.posargs or ["-ra"]), env=env)
+    if session.posargs:
+        session.run("pytest", *session.posargs, env=env)
+        return
+    # Most tests wait on the engine more than they compute, so three workers share
+    # the two cores well. Tests that kill grading runs or count what is left on the
+    # engine run alone afterwards.
+    session.run(
+        "pytest", "-ra", "-n", "3", "--dist", "loadfile", "-m", "not serial", env=env
+    )
+    session.run("pytest", "-ra", "-m", "serial", env=env)
 
 
 @nox.session

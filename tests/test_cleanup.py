@@ -10,7 +10,7 @@ import pytest
 from grader.engine import cleanup, labels
 from tests.conftest import run_brickyard
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.serial]
 
 
 def test_clean_removes_orphans_of_dead_runs_only(engine: docker.DockerClient) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import CASES, count_labelled, run_brickyard
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.serial]
 SLOW = CASES / "interrupts" / "01-slow-build"
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import count_labelled
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.serial]
 
 
 def test_no_object_created_by_grading_remains(engine: docker.DockerClient) -> None:
