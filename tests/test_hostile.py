@@ -115,8 +115,9 @@ def test_hostile_submissions_cost_a_grade_not_the_host(
     assert count_labelled(engine, graded.report["run_id"]) == dict.fromkeys(
         ("containers", "volumes", "networks", "images"), 0
     )
-    pids = Path("/sys/fs/cgroup/pids/brickyard/pids.current")
-    if pids.exists():
-        assert int(pids.read_text()) < 50, (
-            "processes of the hostile run are still alive"
-        )
+    # The fork bombs are over: the grader's cgroup is far from its process limit
+    # (other runs may use some of it meanwhile).
+    pids = Path("/sys/fs/cgroup/pids/brickyard")
+    if (pids / "pids.current").exists():
+        current = int((pids / "pids.current").read_text())
+        assert current < int((pids / "pids.max").read_text()) // 4
