@@ -100,7 +100,7 @@ def tests(session: nox.Session) -> None:
     # the two cores well. Tests that kill grading runs or count what is left on the
     # engine run alone afterwards.
     session.run(
-        "pytest", "-ra", "-n", "3", "--dist", "loadfile", "-m", "not serial", env=env
+        "pytest", "-ra", "-n", "3", "--dist", "load", "-m", "not serial", env=env
     )
     session.run("pytest", "-ra", "-m", "serial", env=env)
 
