@@ -41,9 +41,11 @@ class Graded:
 
     def exercise(self, exercise_id: str) -> dict[str, Any]:
         assert self.report is not None, self.stderr
-        return next(
-            item for item in self.report["exercises"] if item["id"] == exercise_id
+        found = [item for item in self.report["exercises"] if item["id"] == exercise_id]
+        assert found, (
+            f"{exercise_id} is not in the report\n{self.stdout}\n{self.stderr}"
         )
+        return found[0]
 
     def failed(self, exercise_id: str) -> set[str]:
         return {

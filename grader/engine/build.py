@@ -19,7 +19,13 @@ import docker.utils
 
 from grader.engine import guards
 from grader.engine.client import first_line
-from grader.engine.limits import DEFAULT_LIMITS, Limits, cgroup_parent, memory_bytes
+from grader.engine.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    build_cgroup,
+    memory_bytes,
+    release_cgroup,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +92,14 @@ def build_image(
     folder: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     on_step_image: Callable[[str], None] | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build `context` with `dockerfile` into `tag`, taking at most `timeout` s.
 
     `folder` is the exercise folder the context must stay in; the context is checked
-    against the guards before anything is sent.
+    against the guards before anything is sent. `on_line` is called, from the thread
+    that reads the engine's stream, with each line of build output as it arrives
+    (`Step 3/7 : RUN ...` among them), so a caller can show progress.
     """
     result = BuildResult(tag=tag)
     if not (context / dockerfile).is_file():
@@ -101,7 +110,8 @@ def build_image(
         result.error = refusal
         result.refused = True
         return result
-    parent = cgroup_parent()
+    cgroup_name = "build-" + re.sub(r"[^a-zA-Z0-9_.-]", "-", tag)
+    parent = build_cgroup(cgroup_name)
 
     # A client of its own, so that closing it on timeout aborts only this build: the
     # engine cancels a legacy build when its client goes away.
@@ -132,9 +142,12 @@ def build_image(
                 },
             )
             for chunk in stream:
+                seen = len(result.log_lines)
                 made = read_chunk(result, chunk)
                 if made and on_step_image:
                     on_step_image(made)
+                if on_line:
+                    tell(on_line, result.log_lines[seen:])
         except Exception as error:  # any failure of the stream ends this build
             if not result.timed_out:
                 reason = (
@@ -156,6 +169,7 @@ def build_image(
         api.abort()
         done.wait(30)
         wait_for_step_containers(client, result)
+        release_cgroup(cgroup_name)
         raise
     if not finished:
         result.timed_out = True
@@ -164,6 +178,7 @@ def build_image(
         done.wait(30)
         wait_for_step_containers(client, result)
     api.close()
+    release_cgroup(cgroup_name)
     result.seconds = time.monotonic() - started
     if result.error:
         result.image_id = None
@@ -173,6 +188,16 @@ def build_image(
         "built %s in %.1fs: %s", tag, result.seconds, result.error or result.image_id
     )
     return result
+
+
+def tell(on_line: Callable[[str], None], lines: list[str]) -> None:
+    """Pass new build lines to a progress callback, which must not break the build."""
+    for line in lines:
+        try:
+            on_line(line)
+        except Exception:  # a display problem is not the student's build failing
+            log.exception("the build progress callback failed")
+            return
 
 
 def wait_for_step_containers(

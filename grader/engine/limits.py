@@ -11,6 +11,7 @@ the log says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ class Limits:
     build_memory: str = "1g"
     #: Processes for all the grader's builds and containers together.
     total_pids: int = 2048
+    #: Processes for the steps of one build, so that a fork bomb in one build cannot
+    #: take the processes of builds and containers graded beside it.
+    build_pids: int = 512
 
 
 DEFAULT_LIMITS = Limits()
@@ -76,6 +80,39 @@ def cgroup_parent(limits: Limits = DEFAULT_LIMITS) -> str | None:
         return None
     log.debug("builds and containers run under cgroup %s", folder)
     return "/" + CGROUP_PARENT
+
+
+def build_cgroup(name: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """Return a cgroup of its own for one build, under the grader's parent, or None.
+
+    Its `pids.max` caps the build's steps alone; `release_cgroup` removes it.
+    """
+    parent = cgroup_parent(limits)
+    if parent is None:
+        return None
+    folder = pids_folder() / name
+    try:
+        folder.mkdir(exist_ok=True)
+        (folder / "pids.max").write_text(f"{limits.build_pids}\n")
+    except OSError as error:
+        log.info("no cgroup of its own for build %s (%s)", name, error)
+        return parent
+    return f"{parent}/{name}"
+
+
+def release_cgroup(name: str) -> None:
+    """Remove a build's cgroup from every controller the engine made it in."""
+    for folder in _CGROUP_ROOT.glob(f"*/{CGROUP_PARENT}/{name}"):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    with contextlib.suppress(OSError):
+        (_CGROUP_ROOT / CGROUP_PARENT / name).rmdir()
+
+
+def pids_folder() -> Path:
+    """Where the grader's parent cgroup lives for the pids controller."""
+    v1 = _CGROUP_ROOT / "pids"
+    return (v1 if v1.is_dir() else _CGROUP_ROOT) / CGROUP_PARENT
 
 
 def is_local_engine() -> bool:
