@@ -214,7 +214,9 @@ def wait_for_step_containers(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            running = client.containers.list(all=True, filters={"ancestor": made[0]})
+            running = client.containers.list(
+                all=True, filters={"ancestor": made[0]}, sparse=True
+            )
         except docker.errors.APIError:
             return
         if not running:

@@ -50,7 +50,9 @@ def remove_orphans(client: docker.DockerClient) -> int:
 def labelled_objects(client: docker.DockerClient) -> Iterable[dict]:
     """Yield the attributes of every object that carries brickyard's run label."""
     selector: Filters = {"label": labels.RUN}
-    for container in client.containers.list(all=True, filters=selector):
+    # sparse: the list endpoint's own data, with no inspect per container, which
+    # would fail for a container another run removes meanwhile.
+    for container in client.containers.list(all=True, filters=selector, sparse=True):
         yield container.attrs
     for network in client.networks.list(filters=selector):
         yield network.attrs
@@ -64,7 +66,7 @@ def remove_matching(client: docker.DockerClient, label_filters: list[str]) -> in
     """Remove all objects matching the label filters; containers first, images last."""
     selector: Filters = {"label": label_filters}
     removed = 0
-    for container in client.containers.list(all=True, filters=selector):
+    for container in client.containers.list(all=True, filters=selector, sparse=True):
         removed += attempt(container.remove, force=True, v=True)
     for network in client.networks.list(filters=selector):
         removed += attempt(network.remove)

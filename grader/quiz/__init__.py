@@ -1,0 +1,1 @@
+"""The concepts quiz: question bank, answers file, keys, scoring and terminal quiz."""
