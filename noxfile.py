@@ -6,6 +6,7 @@ images are there (installing them where it can), printing what it does.
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 import subprocess
@@ -51,6 +52,33 @@ def prepare_engine(session: nox.Session) -> None:
     )
 
 
+def prepare_browser(session: nox.Session) -> None:
+    """Install Debian's chromium for the HTML report's test, where it can be.
+
+    As with the engine: only on Debian or Ubuntu, as root, and only when missing.
+    Elsewhere, or when apt fails, that one test is skipped and says why.
+    """
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    debian = Path("/etc/debian_version").exists() and shutil.which("apt-get")
+    if platform.system() != "Linux" or not debian or os.geteuid() != 0:
+        session.log("No chromium: the HTML report's browser test will be skipped.")
+        return
+    session.log("Installing Debian's chromium for the HTML report's browser test")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+    ):
+        done = subprocess.run(command, env=environment, check=False)
+        if done.returncode != 0:
+            session.log(
+                f"`{' '.join(command)}` failed (exit {done.returncode}): the HTML"
+                " report's browser test will be skipped."
+            )
+            return
+
+
 def install(session: nox.Session, *extras: str) -> None:
     """Install brickyard into the session's environment (editable, so edits count)."""
     target = f".[{','.join(extras)}]" if extras else "."
@@ -69,6 +97,29 @@ def grade(session: nox.Session) -> None:
     """Grade the exercises: `nox -s grade -- [01 ...] [--json FILE] [--solutions]`."""
     prepare(session)
     session.run("brickyard", "grade", *session.posargs)
+
+
+@nox.session
+def quiz(session: nox.Session) -> None:
+    """Answer the concepts quiz in the terminal; `-- --restart` starts from the top."""
+    install(session)
+    session.run("brickyard", "quiz", *session.posargs)
+
+
+@nox.session
+def watch(session: nox.Session) -> None:
+    """Grade the current exercise on every save; keys h (hint), n (next), q (quit)."""
+    prepare(session)
+    session.run("brickyard", "watch", *session.posargs)
+
+
+@nox.session
+def hint(session: nox.Session) -> None:
+    """Show the hints of one exercise, failing checks first: `nox -s hint -- 03`."""
+    install(session)
+    if not session.posargs:
+        session.error("Name the exercise: `nox -s hint -- 03` (a number or a name).")
+    session.run("brickyard", "hint", *session.posargs)
 
 
 @nox.session
@@ -91,6 +142,7 @@ def tests(session: nox.Session) -> None:
     """Run brickyard's own test suite on the real Docker engine."""
     install(session, "test")
     prepare_engine(session)
+    prepare_browser(session)
     session.run("brickyard", "images")
     env = {"PYTHONDONTWRITEBYTECODE": "1"}
     if session.posargs:
@@ -117,6 +169,24 @@ def docs(session: nox.Session) -> None:
     """Write docs/checks.md and schema/exercise.schema.json from the check kinds."""
     install(session)
     session.run("brickyard", "docs", *session.posargs)
+
+
+@nox.session
+def template(session: nox.Session) -> None:
+    """Write the student template into a new folder: `nox -s template -- OUT`."""
+    if not session.posargs:
+        session.error("Name the folder to write: `nox -s template -- OUT`.")
+    install(session)
+    session.run("brickyard", "template", *session.posargs)
+
+
+@nox.session
+def new(session: nox.Session) -> None:
+    """Scaffold an exercise and its solution: `nox -s new -- NN-slug`."""
+    if not session.posargs:
+        session.error("Name the exercise: `nox -s new -- NN-slug`.")
+    install(session)
+    session.run("brickyard", "new", *session.posargs)
 
 
 @nox.session

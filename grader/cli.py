@@ -20,9 +20,15 @@ from grader.engine import cleanup
 from grader.engine.client import EngineUnavailable, connect
 from grader.engine.labels import RunIdentity
 from grader.plugin import ExerciseResult, GradingPlugin
+from grader.quiz import command as quiz_command
+from grader.quiz.grading import SELECTOR as QUIZ_SELECTOR
+from grader.quiz.grading import grade_quiz, has_quiz
 from grader.reports.json_report import write_json
 from grader.reports.model import GradingReport
 from grader.reports.terminal import TerminalReport
+from grader.teacher import commands as teacher_commands
+from grader.watch import command as watch_command
+from grader.watch import hint as hint_command
 from grader.workspace import (
     ExerciseFolder,
     SelectionError,
@@ -34,7 +40,17 @@ from grader.workspace import (
 log = logging.getLogger(__name__)
 
 #: Exit statuses: grading ran (whatever the score), or it could not run and why.
-EXIT_GRADED, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_INTERRUPTED = 0, 2, 3, 130
+EXIT_GRADED, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_STOPPED, EXIT_INTERRUPTED = (
+    0,
+    2,
+    3,
+    4,
+    130,
+)
+
+
+class GradingStopped(Exception):
+    """The grading run itself failed (not the student's work); the message says so."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,12 +71,20 @@ def main(argv: list[str] | None = None) -> int:
         "clean": run_clean,
         "docs": run_docs,
         "classroom": run_classroom,
+        "quiz": quiz_command.run,
+        "hint": hint_command.run,
+        "watch": watch_command.run,
+        # Teachers' commands; this also wraps `grade` for --specs-from.
+        **teacher_commands.handlers(grade=run_grade),
     }[args.command]
     try:
         return handler(args)
     except EngineUnavailable as error:
         print(f"brickyard: {error}", file=sys.stderr)
         return EXIT_NO_ENGINE
+    except GradingStopped as error:
+        print(f"brickyard: {error}", file=sys.stderr)
+        return EXIT_STOPPED
     except KeyboardInterrupt:
         print(
             "brickyard: interrupted; what this run created on the engine was removed.",
@@ -85,7 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
         "selectors",
         nargs="*",
         metavar="SELECTOR",
-        help="exercise number (01) or name (first-image); all when none",
+        help="exercise number (01) or name (first-image), or `quiz`; all when none",
+    )
+    grade.add_argument(
+        "--quiz-keys",
+        type=Path,
+        metavar="FILE",
+        help="grade the quiz with this clear keys file (default: the environment"
+        " variable BRICKYARD_QUIZ_KEYS, else quiz/practice.yaml)",
     )
     grade.add_argument(
         "--root",
@@ -116,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="append a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY)",
+    )
+    grade.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write an HTML report, with a chart of each image's layers and wasted"
+        " bytes (measuring them takes a few seconds per image)",
     )
     grade.add_argument(
         "-v",
@@ -178,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument(
         "--root", type=Path, default=Path("."), help="the repository to write into"
     )
+    quiz_command.add_parser(commands)
+    hint_command.add_parser(commands)
+    watch_command.add_parser(commands)
+    teacher_commands.add_parsers(commands)
     return parser
 
 
@@ -194,33 +236,55 @@ def choose_folders(root: Path, selectors: list[str]) -> list[ExerciseFolder] | N
     try:
         return select(folders, selectors)
     except SelectionError as error:
-        print(f"brickyard: {error}", file=sys.stderr)
+        quiz = f"\n  {QUIZ_SELECTOR}  the concepts quiz" if has_quiz(root) else ""
+        print(f"brickyard: {error}{quiz}", file=sys.stderr)
         return None
 
 
 def run_grade(args: argparse.Namespace) -> int:
     root = args.root.resolve()
-    chosen = choose_folders(root, args.selectors)
+    # The quiz is graded when no selector is given (if the tree has one) or named.
+    selectors = [item for item in args.selectors if item.lower() != QUIZ_SELECTOR]
+    quiz_named = len(selectors) < len(args.selectors)
+    with_quiz = quiz_named or (not args.selectors and has_quiz(root))
+    quiz_only = (quiz_named and not selectors) or (
+        with_quiz and not selectors and not discover(root)
+    )
+    chosen = [] if quiz_only else choose_folders(root, selectors)
     if chosen is None:
         return EXIT_USAGE
 
-    client = connect()
+    # The quiz alone needs no engine.
+    client = connect() if chosen else None
     terminal = TerminalReport(verbose=args.verbose, quiet=args.quiet)
-    engine = client.version().get("Version", "?")
+    engine = client.version().get("Version", "?") if client else ""
     what = "solutions" if args.solutions else "your work"
     terminal.write(
-        f"brickyard {__version__}: grading {what} in {len(chosen)} exercise(s) on"
-        f" Docker Engine {engine}"
+        f"brickyard {__version__}: grading {what} in {len(chosen)} exercise(s)"
+        + (" and the quiz" if with_quiz else "")
+        + (f" on Docker Engine {engine}" if client else "")
     )
 
     started = time.monotonic()
     identity = RunIdentity()
+    results: list[ExerciseResult] = []
+    # Only the HTML report draws the layers; measuring them is not free.
+    layers = getattr(args, "html", None) is not None
     with stop_on_sigterm():
-        if args.solutions:
+        if client and args.solutions:
             with solutions_overlay(root, chosen) as copies:
-                results = grade_folders(copies, client, identity, terminal)
-        else:
-            results = grade_folders(chosen, client, identity, terminal)
+                results = grade_folders(copies, client, identity, terminal, layers)
+        elif client:
+            results = grade_folders(chosen, client, identity, terminal, layers)
+    if with_quiz:
+        quiz_keys = getattr(args, "quiz_keys", None)
+        quiz = grade_quiz(root, quiz_keys, solutions=args.solutions)
+        terminal.heading(quiz.id, quiz.title)
+        if quiz.error:
+            terminal.exercise_error(quiz)
+        for check in quiz.checks:
+            terminal.listen("check_done", check)
+        results.append(quiz)
     report = GradingReport(results, identity.run_id, time.monotonic() - started, engine)
     terminal.summary(report)
     write_reports(args, report, terminal)
@@ -232,6 +296,7 @@ def write_reports(
 ) -> None:
     """Write every report file the command line asked for."""
     from grader.reports.gradescope import write_gradescope
+    from grader.reports.html import write_html
     from grader.reports.junit import write_junit
     from grader.reports.markdown import write_markdown
 
@@ -240,6 +305,7 @@ def write_reports(
         (args.junit, write_junit, "JUnit XML"),
         (args.gradescope, write_gradescope, "Gradescope results"),
         (args.markdown, write_markdown, "Markdown summary"),
+        (getattr(args, "html", None), write_html, "HTML report"),
     ]
     for path, write, name in writers:
         if path:
@@ -252,9 +318,15 @@ def grade_folders(
     client: docker.DockerClient,
     identity: RunIdentity,
     terminal: TerminalReport,
+    collect_layers: bool = False,
 ) -> list[ExerciseResult]:
-    """Grade `folders` through pytest with the grading plugin; return their results."""
-    plugin = GradingPlugin(client, identity, terminal.listen)
+    """Grade `folders` through pytest with the grading plugin; return their results.
+
+    With `collect_layers`, each exercise's image is measured for the HTML report.
+    """
+    plugin = GradingPlugin(
+        client, identity, terminal.listen, collect_layers=collect_layers
+    )
     results: dict[str, ExerciseResult] = {}
     specs = []
     for folder in folders:
@@ -279,6 +351,12 @@ def grade_folders(
     if status == pytest.ExitCode.INTERRUPTED:
         # pytest has run its session finish, so the plugin has cleaned up.
         raise KeyboardInterrupt
+    if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GradingStopped(
+            f"the grading run stopped early (pytest exit status {int(status)}); the"
+            " lines above say why. This is a problem in the grader: run again with"
+            " --verbose and report it."
+        )
     results.update(plugin.exercises)
     return [results[folder.id] for folder in folders if folder.id in results]
 
@@ -298,6 +376,8 @@ def pytest_arguments(ini: Path, specs: list[str]) -> list[str]:
         "no:doctest",
         "-p",
         "no:warnings",
+        # Progress is written to the terminal while checks run (checks never print).
+        "--capture=no",
         # A student's conftest.py must never run inside the grader.
         "--noconftest",
         *specs,

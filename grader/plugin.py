@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import posixpath
+import tarfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,8 +27,11 @@ import pytest
 from grader.checks import Outcome, Unavailable, all_kinds
 from grader.checks.result import CheckResult
 from grader.engine import cleanup
+from grader.engine.build import is_from
+from grader.engine.image_bytes import describe_image
 from grader.engine.labels import RunIdentity
 from grader.engine.ledger import Ledger
+from grader.engine.progress import ProgressNote
 from grader.engine.session import ExerciseSession
 from grader.spec import CheckSpec, Exercise, SpecError, load_exercise
 
@@ -45,6 +50,9 @@ class ExerciseResult:
     checks: list[CheckResult] = field(default_factory=list)
     error: str | None = None
     max_score_declared: int = 0
+    #: Where the bytes of each image graded are (grader.engine.image_bytes), when
+    #: the run was asked to measure them.
+    images: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def score(self) -> int:
@@ -66,8 +74,11 @@ class GradingPlugin:
         identity: RunIdentity,
         listener: Callable[[str, Any], None] | None = None,
         display_ids: dict[Path, str] | None = None,
+        collect_layers: bool = False,
     ) -> None:
         self.client = client
+        #: Measure the layers of each exercise's image for the reports (slow-ish).
+        self.collect_layers = collect_layers
         self.identity = identity
         self.ledger = Ledger(identity.run_id, identity.pid, identity.host)
         self.listener = listener or (lambda event, data: None)
@@ -88,7 +99,12 @@ class GradingPlugin:
         )
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        removed = cleanup.remove_orphans(self.client)
+        try:
+            removed = cleanup.remove_orphans(self.client)
+        except docker.errors.DockerException as error:
+            # Tidying after other runs must never stop this one.
+            log.warning("could not remove what earlier runs left: %s", error)
+            removed = 0
         if removed:
             log.info(
                 "removed %d objects left by earlier grading runs that were killed",
@@ -131,9 +147,11 @@ class GradingPlugin:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # The sessions remove what they made; this catches anything a crash or an
         # interrupt left behind, labelled or listed in the ledger.
+        self.listener("progress", ProgressNote("", "removing what this run created"))
         cleanup.remove_run_objects(self.client, self.identity.run_id)
         cleanup.remove_untagged_images(self.client, reversed(self.ledger.images))
         self.ledger.close()
+        self.listener("run_done", None)
 
 
 class ExerciseFile(pytest.File):
@@ -161,14 +179,27 @@ class ExerciseFile(pytest.File):
     def setup(self) -> None:
         plugin = grading_plugin(self.config)
         if hasattr(self, "exercise"):
+            plugin.listener("exercise_start", self.exercise)
             self.exercise_session = ExerciseSession(
-                self.exercise, plugin.client, plugin.identity, plugin.ledger
+                self.exercise,
+                plugin.client,
+                plugin.identity,
+                plugin.ledger,
+                plugin.listener,
             )
 
     def teardown(self) -> None:
-        if self.exercise_session is not None:
-            self.exercise_session.close()
-            self.exercise_session = None
+        session = self.exercise_session
+        if session is not None:
+            plugin = grading_plugin(self.config)
+            try:
+                if plugin.collect_layers:
+                    record_layers(plugin, session)
+            finally:
+                session.report_progress("removing what this exercise created")
+                session.close()
+                self.exercise_session = None
+            plugin.listener("exercise_done", self.exercise.id)
 
 
 class CheckFailed(Exception):
@@ -316,6 +347,25 @@ def result_from_report(report: pytest.TestReport) -> CheckResult:
         " grader,"
         " not in your work; run again with --verbose and report it.",
     )
+
+
+def record_layers(plugin: GradingPlugin, session: ExerciseSession) -> None:
+    """Measure where the bytes of the exercise's image are, if it was built."""
+    build = session.built
+    if build is None or build.image_id is None or not build.ok:
+        return
+    session.report_progress("measuring the image's layers")
+    froms = [step for step in build.steps if is_from(step)]
+    base = froms[-1].image_id if froms else None
+    try:
+        spec = session.exercise.image
+        name = posixpath.normpath(posixpath.join(spec.context, spec.dockerfile))
+        described = describe_image(plugin.client, build.image_id, name, base)
+    except (docker.errors.APIError, OSError, ValueError, tarfile.TarError) as error:
+        # The chart is a help, not a grade: say why it is missing and go on.
+        log.warning("could not measure the layers of %s: %s", build.tag, error)
+        return
+    plugin.exercise_result(session.exercise.id).images.append(described)
 
 
 def grading_plugin(config: pytest.Config) -> GradingPlugin:

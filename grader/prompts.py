@@ -41,8 +41,15 @@ def grading_table(folder: Path) -> str:
     )
 
 
-def render_classroom_workflow(folders: list[Path]) -> str:
-    """Render .github/workflows/classroom.yml: one reporter runner per exercise."""
+def render_classroom_workflow(
+    folders: list[Path], integrity: dict[str, str] | None = None
+) -> str:
+    """Render .github/workflows/classroom.yml: one reporter runner per exercise.
+
+    `integrity` (the student template's, see grader/teacher/export.py) pins the
+    SHA-256 of `brickyard.lock` (`lock`) and of its verifier (`verifier`): the
+    workflow then checks the teacher's files first and grades with their specs.
+    """
     exercises = [
         {"id": folder.name, "number": folder.name[:2], "runner": f"ex{folder.name[:2]}"}
         for folder in folders
@@ -54,7 +61,9 @@ def render_classroom_workflow(folders: list[Path]) -> str:
         lstrip_blocks=True,
         autoescape=False,
     )
-    return environment.get_template("classroom.yml.j2").render(exercises=exercises)
+    return environment.get_template("classroom.yml.j2").render(
+        exercises=exercises, integrity=integrity
+    )
 
 
 def render_prompt(folder: Path) -> str:

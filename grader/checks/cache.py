@@ -10,7 +10,7 @@ from pathlib import Path
 import docker.errors
 
 from grader.checks.image import base_image_of
-from grader.checks.registry import Need, Outcome, Unavailable, check_kind
+from grader.checks.registry import Need, Outcome, Unavailable, check_kind, sentences
 from grader.engine import layers
 from grader.engine.session import ExerciseSession
 
@@ -92,7 +92,7 @@ def cache_reuse(session: ExerciseSession, params: CacheParams) -> Outcome:
                     + f" after only {params.edit} changed"
                 )
     if problems:
-        return Outcome(False, "; ".join(problems).capitalize() + ".", evidence)
+        return Outcome(False, sentences(problems), evidence)
     expected = ", ".join(
         [f"reused {p!r}" for p in params.reused]
         + [f"rebuilt {p!r}" for p in params.rebuilt]

@@ -9,8 +9,11 @@ the exercise is done.
 
 from __future__ import annotations
 
+import re
 import secrets
+import shlex
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +80,7 @@ def open_stack(session: ExerciseSession) -> compose.Stack:
     )
     # Registered before anything is created, so a failed start is cleaned up too.
     session.on_close(stack.remove)
+    session.report_progress("building and starting the stack: docker compose up --wait")
     stack.start(
         build_timeout=session.exercise.image.build_timeout,
         up_timeout=session.exercise.compose.up_timeout,
@@ -675,6 +679,9 @@ class ReachParams:
     links: list[Link]
     #: Seconds each connection may take before it counts as failed.
     timeout: float = 3.0
+    #: Seconds a connection that must succeed is tried again while it is refused: a
+    #: target with no health check may still be starting when `up` returns.
+    startup: float = 0.0
 
 
 @check_kind("service_reaches", Need.STACK, ReachParams)
@@ -686,7 +693,10 @@ def service_reaches(session: ExerciseSession, params: ReachParams) -> Outcome:
     exactly, whatever tools its image lacks. A name that does not resolve and a
     connection that fails both count as unreachable; which one happened is reported.
     Isolation only counts when the target itself is up and answers on its own
-    address, so a stopped service does not pass for an isolated one.
+    address, so a stopped service does not pass for an isolated one. With
+    `startup`, a refused connection that must succeed is tried again for a while,
+    so a target with no health check that is still starting does not count as
+    unreachable.
 
     Example:
         - id: db-isolated
@@ -718,6 +728,9 @@ def service_reaches(session: ExerciseSession, params: ReachParams) -> Outcome:
         targets = [compose.Target(link.to, link.port, link.path) for link in links]
         results = compose.probe(
             session.client, state.container_id, targets, stack.labels, params.timeout
+        )
+        results = retry_refused(
+            session, stack, state.container_id, links, results, params
         )
         for link, result in zip(links, results, strict=True):
             line = f"{source} → {link.to}:{link.port}: {result.describe()}"
@@ -754,6 +767,41 @@ def service_reaches(session: ExerciseSession, params: ReachParams) -> Outcome:
         f"All {len(params.links)} connections behave as asked: " + sentences(lines),
         evidence,
     )
+
+
+def retry_refused(
+    session: ExerciseSession,
+    stack: compose.Stack,
+    container_id: str,
+    links: list[Link],
+    results: list[compose.ProbeResult],
+    params: ReachParams,
+) -> list[compose.ProbeResult]:
+    """Try the refused links that must succeed again, for up to `params.startup` s."""
+    results = list(results)
+    deadline = time.monotonic() + params.startup
+    while time.monotonic() < deadline:
+        waiting = [
+            index
+            for index, (link, result) in enumerate(zip(links, results, strict=True))
+            if link.reachable and result.outcome == "refused"
+        ]
+        if not waiting:
+            break
+        time.sleep(0.5)
+        again = compose.probe(
+            session.client,
+            container_id,
+            [
+                compose.Target(links[i].to, links[i].port, links[i].path)
+                for i in waiting
+            ],
+            stack.labels,
+            params.timeout,
+        )
+        for index, result in zip(waiting, again, strict=True):
+            results[index] = result
+    return results
 
 
 def running_state(stack: compose.Stack, service: str) -> compose.ServiceState | str:
@@ -1370,4 +1418,339 @@ def depends_on_healthy(session: ExerciseSession, params: DependsParams) -> Outco
         f"{params.service} started after {', '.join(params.dependencies)} turned"
         " healthy.",
         evidence,
+    )
+
+
+# compose_logs
+
+
+@dataclass(frozen=True)
+class StackLogParams:
+    """What a service's log must show, optionally after a request to the service."""
+
+    #: The service whose log is read (every replica of it).
+    service: str
+    #: A regular expression that a line of the log must match.
+    pattern: str
+    #: When set, an HTTP GET of this path is first sent to the service, by its name,
+    #: from inside its own network namespace.
+    http_path: str | None = None
+    #: The port the request goes to; required with `http_path`.
+    port: int | None = None
+    #: Seconds the matching line may take to appear.
+    within: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.http_path is not None and self.port is None:
+            raise ValueError(
+                "`http_path` is set but `port` is not",
+                "add the port the service listens on, e.g. `port: 8000`",
+            )
+        try:
+            re.compile(self.pattern)
+        except re.error as error:
+            raise ValueError(
+                f"`pattern` is not a valid regular expression: {error}",
+                "escape special characters such as ( [ . with a backslash",
+            ) from None
+
+
+@check_kind("compose_logs", Need.STACK, StackLogParams)
+def compose_logs(session: ExerciseSession, params: StackLogParams) -> Outcome:
+    """`docker compose logs` shows what the service writes to its output streams.
+
+    Optionally after one HTTP request sent to the service by its name, the output of
+    `docker compose logs SERVICE` must match a pattern within N seconds. Docker
+    keeps what a container's main process writes to its standard output and
+    standard error, whichever of the two the app uses and however it is started;
+    an app that writes its log to a file inside the container shows nothing there,
+    and neither does a service whose logging driver keeps nothing readable.
+
+    Example:
+        - id: logs-requests
+          kind: compose_logs
+          title: docker compose logs shows each request to web
+          points: 2
+          params:
+            service: web
+            http_path: /
+            port: 8000
+            pattern: "GET / "
+    """
+    config = read_config(session)
+    missing = unknown_services(config, [params.service])
+    if missing:
+        return no_such_service(config, missing)
+    stack = stack_of(session)
+    evidence: dict[str, object] = {}
+
+    deadline = time.monotonic() + params.within
+    request_failed = ""
+    if params.http_path is not None and params.port is not None:
+        state = running_state(stack, params.service)
+        if isinstance(state, str):
+            evidence["logs (last lines)"] = stack.logs([params.service])
+            return Outcome(
+                False,
+                f"No request could be sent to {params.service}: {state}.",
+                evidence,
+            )
+        target = compose.Target(params.service, params.port, params.http_path)
+        while True:
+            sent = compose.probe(
+                session.client, state.container_id, [target], stack.labels
+            )[0]
+            # An app with no health check may still be starting when `up` returns.
+            if sent.outcome != "refused" or time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+        evidence["request"] = (
+            f"GET {params.http_path} to {params.service}:{params.port}:"
+            f" {sent.describe()}"
+        )
+        if sent.outcome != "answered":
+            request_failed = f" (the request got no answer: {sent.describe()})"
+
+    expression = re.compile(params.pattern)
+    while True:
+        read = stack.read_logs(params.service)
+        lines = read.lines(read.stdout)
+        if any(expression.search(line) for line in lines):
+            return Outcome(
+                True,
+                f"`docker compose logs {params.service}` shows {params.pattern!r}.",
+                {**evidence, "log (last lines)": "\n".join(lines[-10:])},
+            )
+        unreadable = unreadable_log(read)
+        if unreadable or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+
+    evidence["command"] = read.shown()
+    evidence["log (last lines)"] = "\n".join(lines[-15:]) or "(empty)"
+    if unreadable:
+        evidence["compose said"] = read.output_tail(5)
+        return Outcome(
+            False,
+            f"`docker compose logs {params.service}` could not read the log"
+            f" ({unreadable}): the service's `logging` driver keeps nothing Docker"
+            " can show; leave the default driver (json-file) in place.",
+            evidence,
+        )
+    if not lines:
+        return Outcome(
+            False,
+            f"`docker compose logs {params.service}` shows nothing at all"
+            f"{request_failed}: the app writes nothing to its standard output or"
+            " error, which is all Docker collects. An app that writes its log to a"
+            " file inside the container keeps it out of reach, and the file is lost"
+            " with the container.",
+            evidence,
+        )
+    return Outcome(
+        False,
+        f"`docker compose logs {params.service}` shows {len(lines)} line(s), none"
+        f" matching {params.pattern!r} within {params.within:g} s{request_failed}:"
+        " only what the app writes to its standard output or error shows there, not"
+        " a log file inside the container.",
+        evidence,
+    )
+
+
+def unreadable_log(read: compose.CommandResult) -> str:
+    """Say why `docker compose logs` could not read a log, or return ''."""
+    for line in read.lines(read.stderr):
+        if "does not support reading" in line:
+            # Compose wraps the engine's answer in a warning; the answer is the news.
+            said = line.split("Error response from daemon:", 1)[-1]
+            return said.strip().strip('"').strip()
+    return "" if read.ok else f"`docker compose logs` {read.outcome()}"
+
+
+# service_restarts
+
+
+@dataclass(frozen=True)
+class RestartParams:
+    """Which service crashes, how, and how soon it must run again."""
+
+    #: The service that crashes (its first container).
+    service: str
+    #: A command (exec form) run inside the service that makes its main process exit
+    #: with an error; when empty, the service must crash by itself after it starts.
+    crash: list[str] = field(default_factory=list)
+    #: Seconds the service may take to crash (when it does so by itself) and to run
+    #: again.
+    within: float = 15.0
+
+
+@dataclass(frozen=True)
+class ContainerLife:
+    """What the engine says about a container's runs: state, restarts, policy."""
+
+    status: str
+    restarts: int
+    started_at: str
+    exit_code: int
+    policy: str
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+
+def container_life(stack: compose.Stack, state: compose.ServiceState) -> ContainerLife:
+    """Read the container of `state` from the engine, or raise Unavailable if gone."""
+    container = stack.container(state)
+    if container is None:
+        raise Unavailable(f"the container of {state.label} is gone")
+    return life_of(container.attrs)
+
+
+def life_of(attrs: dict[str, Any]) -> ContainerLife:
+    """Read state, restart count and policy from `docker inspect` of a container."""
+    found = attrs.get("State") or {}
+    policy = (attrs.get("HostConfig") or {}).get("RestartPolicy") or {}
+    name = str(policy.get("Name") or "no")
+    retries = int(policy.get("MaximumRetryCount") or 0)
+    return ContainerLife(
+        status=str(found.get("Status") or ""),
+        restarts=int(attrs.get("RestartCount") or 0),
+        started_at=str(found.get("StartedAt") or ""),
+        exit_code=int(found.get("ExitCode") or 0),
+        policy=f"{name}:{retries}" if name == "on-failure" and retries else name,
+    )
+
+
+@check_kind("service_restarts", Need.STACK_CHANGES, RestartParams)
+def service_restarts(session: ExerciseSession, params: RestartParams) -> Outcome:
+    """A service whose main process crashes is started again by its restart policy.
+
+    The grader crashes the service's first container with a command run inside it
+    (or waits for the service to crash by itself), then reads the container back
+    from the engine: it must be running again within N seconds, and the engine's
+    restart count must have grown, which only a restart policy does. Any policy
+    that covers a crash passes, however it is written (`restart: always`,
+    `unless-stopped`, `on-failure`, or `deploy.restart_policy`); with none, the
+    crashed container stays down. The stack is brought back up afterwards.
+
+    Example:
+        - id: restarts
+          kind: service_restarts
+          title: web is restarted after it crashes
+          points: 3
+          params:
+            service: web
+            crash: [python3, -c, "import urllib.request as u;
+              u.urlopen('http://127.0.0.1:8000/crash')"]
+    """
+    config = read_config(session)
+    missing = unknown_services(config, [params.service])
+    if missing:
+        return no_such_service(config, missing)
+    stack = stack_of(session)
+    states = stack.states(params.service)
+    if not states:
+        return Outcome(False, f"{params.service} has no container.", {})
+    state = states[0]
+    before = container_life(stack, state)
+    evidence: dict[str, object] = {"restart policy": describe_policy(before.policy)}
+
+    baseline = 0
+    if params.crash:
+        if not before.running:
+            evidence["logs (last lines)"] = stack.logs([params.service])
+            return Outcome(
+                False,
+                f"{params.service} was not running before the crash"
+                f" ({state.describe()}), so no crash could be caused.",
+                evidence,
+            )
+        baseline = before.restarts
+        crashed = stack.exec(params.service, params.crash, min(params.within, 30))
+        evidence["crash command"] = f"{show_command(params.crash)}: {crashed.outcome()}"
+
+    after = before
+    deadline = time.monotonic() + params.within
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        after = container_life(stack, state)
+        if after.running and after.restarts > baseline:
+            break
+    evidence["restart count"] = f"{before.restarts} before, {after.restarts} after"
+    evidence["state"] = after.status
+    evidence["logs (last lines)"] = stack.logs([params.service])
+
+    if after.running and after.restarts > baseline:
+        return Outcome(
+            True,
+            f"{params.service} crashed and the engine started it again under its"
+            f" restart policy {describe_policy(after.policy)} (restart count"
+            f" {after.restarts}).",
+            evidence,
+        )
+    problem = restart_problem(params, before, after, baseline)
+    if not after.running:
+        # Later checks of the exercise get a running stack, as they would have.
+        stack.up(timeout=session.exercise.compose.up_timeout)
+    return Outcome(False, problem, evidence)
+
+
+def show_command(words: list[str]) -> str:
+    """An exec-form command as a student would type it in a shell."""
+    shown = []
+    for word in words:
+        if shlex.quote(word) == word:
+            shown.append(word)
+        elif '"' not in word and "$" not in word and "`" not in word:
+            # Double quotes read better than shlex's quoting of inner single quotes.
+            shown.append(f'"{word}"')
+        else:
+            shown.append(shlex.quote(word))
+    return " ".join(shown)
+
+
+def describe_policy(policy: str) -> str:
+    return "`no` (none is set)" if policy == "no" else f"`{policy}`"
+
+
+def restart_problem(
+    params: RestartParams, before: ContainerLife, after: ContainerLife, baseline: int
+) -> str:
+    """Say, in a sentence, why the service was not seen running again."""
+    name = params.service
+    within = f"{params.within:g} s"
+    if after.running and after.started_at == before.started_at:
+        if params.crash:
+            return (
+                f"{name} kept running after `{show_command(params.crash)}`: the command"
+                " did not make its main process exit, so nothing had to restart it"
+                " (is the main process the app itself?)."
+            )
+        return f"{name} did not crash within {within}, so no restart could be seen."
+    if after.running:
+        return (
+            f"{name} runs again, but the engine did not restart it (its restart count"
+            f" is still {after.restarts}); a restart policy must do it."
+        )
+    if after.restarts > baseline:
+        now = (
+            f"exited with code {after.exit_code} again and stayed down"
+            if after.status == "exited"
+            else f"is still {after.status} after {within}"
+        )
+        return (
+            f"{name} was restarted {after.restarts - baseline} time(s) but did not"
+            f" stay up: it {now}."
+        )
+    if after.policy == "no":
+        return (
+            f"{name} exited with code {after.exit_code} and stayed down: it has no"
+            " restart policy, and the engine restarts a crashed container only under"
+            " one (`restart: on-failure`, `unless-stopped` or `always`)."
+        )
+    return (
+        f"{name} exited with code {after.exit_code} and stayed down: its restart"
+        f" policy {describe_policy(after.policy)} does not restart it after such an"
+        " exit."
     )

@@ -394,8 +394,7 @@ def turns_unhealthy(session: ExerciseSession, params: FaultParams) -> Outcome:
             evidence.update(health_evidence(running))
             return Outcome(
                 False,
-                health_failure(status, "healthy", params.within)
-                + " (before the fault)",
+                health_failure(status, "healthy", params.within, " before the fault"),
                 evidence,
             )
         evidence["fault"] = inject_fault(running, params)
@@ -409,7 +408,7 @@ def turns_unhealthy(session: ExerciseSession, params: FaultParams) -> Outcome:
         )
     return Outcome(
         False,
-        health_failure(status, "unhealthy", params.within) + " after the fault",
+        health_failure(status, "unhealthy", params.within, " after the fault"),
         evidence,
     )
 
@@ -464,15 +463,17 @@ def health_evidence(running: RunningContainer) -> dict[str, object]:
     }
 
 
-def health_failure(status: str, wanted: str, within: float) -> str:
+def health_failure(status: str, wanted: str, within: float, when: str = "") -> str:
+    """Say why the container did not reach `wanted`; `when` places it in time."""
     if status == "none":
         return (
             "The container has no HEALTHCHECK, so the engine reports no health status."
         )
     if status.startswith("exited"):
-        return f"The container {status} before it turned {wanted}."
+        return f"The container {status}{when} before it turned {wanted}."
     return (
-        f"The container did not turn {wanted} within {within:g} s (status: {status})."
+        f"The container did not turn {wanted} within {within:g} s{when}"
+        f" (status: {status})."
     )
 
 

@@ -10,7 +10,14 @@ import docker.errors
 from docker.models.containers import Container
 
 from grader import dockerfile
-from grader.checks.registry import Need, NoParams, Outcome, Unavailable, check_kind
+from grader.checks.registry import (
+    Need,
+    NoParams,
+    Outcome,
+    Unavailable,
+    check_kind,
+    sentences,
+)
 from grader.engine import files
 from grader.engine.session import ExerciseSession
 
@@ -231,7 +238,7 @@ def image_size(session: ExerciseSession, params: SizeParams) -> Outcome:
             )
     evidence["largest layers"] = largest_layers(session)
     if problems:
-        return Outcome(False, "; ".join(problems).capitalize() + ".", evidence)
+        return Outcome(False, sentences(problems), evidence)
     return Outcome(
         True, f"The image is {megabytes(total)} MB, within the bound.", evidence
     )
@@ -308,7 +315,7 @@ def layer_count(session: ExerciseSession, params: LayerParams) -> Outcome:
             f"the image adds {added} layers to its base, more than {params.max_added}"
         )
     if problems:
-        return Outcome(False, "; ".join(problems).capitalize() + ".", evidence)
+        return Outcome(False, sentences(problems), evidence)
     return Outcome(True, f"The image adds {added} layers to its base.", evidence)
 
 
@@ -382,7 +389,7 @@ def image_files(session: ExerciseSession, params: FilesParams) -> Outcome:
         params.present + params.absent + params.not_writable
     )
     if problems:
-        return Outcome(False, "; ".join(problems).capitalize() + ".", evidence)
+        return Outcome(False, sentences(problems), evidence)
     return Outcome(
         True, "The image holds the files it should, and only those.", evidence
     )

@@ -44,6 +44,12 @@ class Outcome:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+def sentences(problems: list[str]) -> str:
+    """Join problems into one message: first letter raised, the rest as written."""
+    text = "; ".join(problems)
+    return text[:1].upper() + text[1:] + "."
+
+
 class Unavailable(Exception):
     """What a check needs could not be made (the image did not build, say)."""
 

@@ -19,6 +19,7 @@ import docker.utils
 
 from grader.engine import guards
 from grader.engine.client import first_line
+from grader.engine.labels import PID
 from grader.engine.limits import (
     DEFAULT_LIMITS,
     Limits,
@@ -169,6 +170,7 @@ def build_image(
         api.abort()
         done.wait(30)
         wait_for_step_containers(client, result)
+        adopt_late_images(client, result, started, labels, on_step_image)
         release_cgroup(cgroup_name)
         raise
     if not finished:
@@ -177,6 +179,7 @@ def build_image(
         api.abort()
         done.wait(30)
         wait_for_step_containers(client, result)
+        adopt_late_images(client, result, started, labels, on_step_image)
     api.close()
     release_cgroup(cgroup_name)
     result.seconds = time.monotonic() - started
@@ -223,6 +226,57 @@ def wait_for_step_containers(
             return
         time.sleep(0.2)
     log.warning("the aborted build's step container is still there after %ss", timeout)
+
+
+def adopt_late_images(
+    client: docker.DockerClient,
+    result: BuildResult,
+    started: float,
+    labels: dict[str, str],
+    on_step_image: Callable[[str], None] | None,
+) -> None:
+    """After an abort, take in the step images the engine committed once cut off.
+
+    The engine finishes committing the step it was on (a LABEL step takes no time)
+    after the stream is cut, so the build never hears of that image, and it keeps
+    the images before it from being removed. Those are the untagged descendants of
+    this build's last step image, made since the build started, that carry no other
+    run's process label.
+    """
+    made = result.intermediate_ids()
+    if not made:
+        return
+    try:
+        listed: list[dict[str, Any]] = client.api.images(all=True)
+    except docker.errors.APIError:
+        return
+    children: dict[str, list[dict[str, Any]]] = {}
+    for image in listed:
+        children.setdefault(str(image.get("ParentId") or ""), []).append(image)
+    since = time.time() - (time.monotonic() - started) - 5
+    pid = labels.get(PID)
+    frontier = [
+        str(image["Id"])
+        for image in listed
+        if str(image["Id"]).removeprefix("sha256:").startswith(made[0])
+    ]
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            theirs = (child.get("Labels") or {}).get(PID)
+            tagged = [tag for tag in child.get("RepoTags") or [] if "<none>" not in tag]
+            if (
+                tagged
+                or int(child.get("Created") or 0) < since
+                or theirs not in (None, pid)
+            ):
+                continue
+            short = str(child["Id"]).removeprefix("sha256:")[:12]
+            result.steps.append(
+                BuildStep(0, "(committed after the build was stopped)", image_id=short)
+            )
+            if on_step_image:
+                on_step_image(short)
+            frontier.append(str(child["Id"]))
 
 
 def is_from(step: BuildStep) -> bool:

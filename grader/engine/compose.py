@@ -911,6 +911,17 @@ class Stack:
         )
         return result.output_tail(lines * len(services))
 
+    def read_logs(self, service: str, timeout: float = 60) -> CommandResult:
+        """Everything the containers of `service` wrote, without Compose's prefixes.
+
+        Compose reads the log through the engine, so only what the containers wrote
+        to their standard output and error is there; a warning on stderr says when
+        the service's logging driver keeps nothing readable.
+        """
+        return self.project.run(
+            "logs", "--no-color", "--no-log-prefix", service, timeout=timeout
+        )
+
     def container(self, state: ServiceState) -> Container | None:
         """Return the docker SDK container of `state`, or None when it is gone."""
         try:
@@ -938,7 +949,7 @@ class Stack:
         """
         selector: cleanup.Filters = {"label": [f"{PROJECT_LABEL}={self.name}"]}
         try:
-            found = self.client.containers.list(all=True, filters=selector)
+            found = self.client.containers.list(all=True, filters=selector, sparse=True)
         except docker.errors.APIError:
             return
         for container in found:

@@ -97,12 +97,14 @@ def wait_for_port(
     """
     started = time.monotonic()
     while time.monotonic() - started < timeout:
+        # An exited container's address goes back to the network's pool, and the
+        # next container started there may get it: only a running one answers here.
+        if not is_running(container):
+            return None
         try:
             with socket.create_connection((address, port), timeout=1):
                 return time.monotonic() - started
         except OSError:
-            if not is_running(container):
-                return None
             time.sleep(0.2)
     return None
 

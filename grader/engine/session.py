@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Literal, TypeVar
 
 import docker
 import docker.errors
@@ -26,6 +26,7 @@ from grader.engine.build import BuildResult, build_image
 from grader.engine.client import first_line
 from grader.engine.labels import RunIdentity
 from grader.engine.ledger import Ledger
+from grader.engine.progress import ProgressNote
 from grader.spec.model import Exercise
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,14 @@ class ExerciseSession:
         client: docker.DockerClient,
         identity: RunIdentity,
         ledger: Ledger | None = None,
+        listener: Callable[[str, Any], None] | None = None,
     ) -> None:
         self.exercise = exercise
         self.client = client
         self.identity = identity
         self.ledger = ledger
+        #: Receives `progress` events (a ProgressNote) while slow work goes on.
+        self.listener = listener
         self.started = time.monotonic()
         self.labels = identity.labels(exercise.id)
         self._build: BuildResult | None = None
@@ -128,7 +132,20 @@ class ExerciseSession:
             buildargs=spec.build_args,
             folder=folder,
             on_step_image=self.ledger.add_image if self.ledger else None,
+            on_line=lambda line: self.report_progress(line, "build"),
         )
+
+    def report_progress(
+        self, text: str, kind: Literal["build", "phase"] = "phase"
+    ) -> None:
+        """Tell the listener what is going on (a build line, a slow phase)."""
+        if self.listener is not None:
+            self.listener("progress", ProgressNote(self.exercise.id, text, kind))
+
+    @property
+    def built(self) -> BuildResult | None:
+        """The build of the student's image, once a check has asked for it."""
+        return self._build
 
     def image(self) -> BuildResult:
         """Return the successful build, or raise Unavailable with its log tail."""

@@ -38,10 +38,16 @@ class GradingReport:
                 checks=[CheckResult.from_dict(check) for check in item["checks"]],
                 error=item.get("error"),
                 max_score_declared=item.get("max_score", 0),
+                images=item.get("images", []),
             )
             for item in data["exercises"]
         ]
-        return cls(exercises, data.get("run_id", ""), data.get("seconds", 0.0))
+        return cls(
+            exercises,
+            data.get("run_id", ""),
+            data.get("seconds", 0.0),
+            data.get("engine", ""),
+        )
 
     def hidden_points(self) -> int:
         """The points of checks whose results the student does not see yet."""
@@ -69,6 +75,9 @@ class GradingReport:
                     "max_score": exercise.max_score,
                     "error": exercise.error,
                     "checks": [check.to_dict() for check in exercise.checks],
+                    # Layer sizes and wasted bytes of each image, for the HTML
+                    # report; empty unless the run measured them.
+                    "images": exercise.images,
                 }
                 for exercise in self.exercises
             ],

@@ -1,15 +1,33 @@
-"""What a student reads at the terminal: live checks, feedback, hints, the total."""
+"""What a student reads at the terminal: live checks, feedback, hints, the total.
+
+On a terminal a status line under the results says what grading is doing (the build
+step, the check running) and is redrawn in place. Where it cannot be erased (output
+to a file or a pipe, `NO_COLOR`, or `--verbose`, whose log lines would land inside it)
+the build steps are printed as plain lines instead, so CI logs read top to bottom.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import textwrap
+import threading
+import time
 from typing import Any, TextIO
 
 from grader.checks.result import CheckResult
+from grader.engine.progress import ProgressNote
 from grader.plugin import ExerciseResult
 from grader.reports.model import GradingReport
+from grader.spec import Exercise
+
+#: Erase the current line and return to its start.
+_ERASE = "\r\033[2K"
+#: Plain characters: a terminal that cannot show braille still spins.
+_SPINNER = "|/-\\"
+#: Seconds between redraws of the status line while nothing else happens.
+_TICK = 0.25
 
 _GREEN, _RED, _YELLOW, _DIM, _BOLD, _RESET = (
     "\033[32m",
@@ -31,14 +49,24 @@ class TerminalReport:
         self.verbose = verbose
         self.quiet = quiet
         self.color = self.stream.isatty() and "NO_COLOR" not in os.environ
+        self.live = self.color and not verbose
         self.current: str | None = None
+        self.status = Status()
+        # The build's stream is read in another thread, and the ticker redraws.
+        self.lock = threading.RLock()
+        self.status_shown = False
+        self.ticker: threading.Thread | None = None
+        self.stopped = threading.Event()
 
     def paint(self, text: str, color: str) -> str:
         return f"{color}{text}{_RESET}" if self.color else text
 
     def write(self, text: str = "") -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        # The status line comes back at the end of the event, or at the next tick.
+        with self.lock:
+            self.erase_status()
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
     def heading(self, exercise_id: str, title: str = "") -> None:
         if exercise_id != self.current:
@@ -48,10 +76,96 @@ class TerminalReport:
 
     def listen(self, event: str, data: Any) -> None:
         """Receive the grading plugin's events as they happen."""
-        if event == "check_done":
-            self.check_line(data)
-        elif event == "exercise_error":
-            self.exercise_error(data)
+        with self.lock:
+            if event == "check_done":
+                self.status.finish_check()
+                self.check_line(data)
+            elif event == "exercise_error":
+                self.exercise_error(data)
+            elif event == "exercise_start" and isinstance(data, Exercise):
+                self.heading(data.id, data.title)
+                self.status.start_exercise(data)
+                self.start_ticker()
+            elif event == "check_start":
+                self.status.start_check(str(data).rsplit("::", 1)[-1])
+            elif event == "progress" and isinstance(data, ProgressNote):
+                self.note(data)
+            elif event == "exercise_done":
+                self.status.clear()
+            elif event == "run_done":
+                self.stop()
+            else:
+                return
+            self.redraw()
+
+    def note(self, note: ProgressNote) -> None:
+        """Show a build step or a slow phase: in the status line, or as a line."""
+        step = note.build_step
+        if step is not None:
+            self.status.detail(step)
+            if not self.live and not self.quiet:
+                self.write(self.paint(f"        {step}", _DIM))
+        elif note.kind == "phase":
+            self.status.detail(note.text, phase=True)
+
+    def status_line(self) -> str:
+        """The status line as drawn now, cut to the terminal's width."""
+        text = self.status.describe(time.monotonic())
+        if not text:
+            return ""
+        spin = _SPINNER[int(time.monotonic() / _TICK) % len(_SPINNER)]
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        line = f"{spin} {text}"
+        if len(line) > width:
+            line = line[: max(width - 3, 0)] + "..."
+        return self.paint(line, _DIM)
+
+    def erase_status(self) -> None:
+        if self.status_shown:
+            self.stream.write(_ERASE)
+            self.status_shown = False
+
+    def draw_status(self) -> None:
+        if not self.live:
+            return
+        line = self.status_line()
+        if line:
+            self.stream.write(line)
+            self.status_shown = True
+
+    def redraw(self) -> None:
+        if not self.live:
+            return
+        with self.lock:
+            self.erase_status()
+            self.draw_status()
+            self.stream.flush()
+
+    def start_ticker(self) -> None:
+        """Redraw the status line a few times a second, so its clock moves."""
+        if not self.live or self.ticker is not None:
+            return
+        # Each ticker has its own event, so one stopped late never outlives its run.
+        self.stopped = threading.Event()
+        self.ticker = threading.Thread(
+            target=self.tick, args=(self.stopped,), name="brickyard status", daemon=True
+        )
+        self.ticker.start()
+
+    def tick(self, stopped: threading.Event) -> None:
+        while not stopped.wait(_TICK):
+            self.redraw()
+
+    def stop(self) -> None:
+        """Stop redrawing and erase the status line (grading is over)."""
+        # The ticker ends at its next tick; with the status cleared under the lock,
+        # it draws nothing more until then.
+        self.stopped.set()
+        self.ticker = None
+        with self.lock:
+            self.status.clear()
+            self.erase_status()
+            self.stream.flush()
 
     def exercise_error(self, exercise: ExerciseResult) -> None:
         self.heading(exercise.id, exercise.title)
@@ -91,6 +205,7 @@ class TerminalReport:
 
     def summary(self, report: GradingReport) -> None:
         """Print the score of every exercise and the total; hidden points apart."""
+        self.stop()
         self.write()
         self.write(self.paint("Scores", _BOLD))
         total, total_max = 0, 0
@@ -116,3 +231,60 @@ class TerminalReport:
 
 def hidden_points(checks: list[CheckResult]) -> int:
     return sum(check.max_score for check in checks if check.visibility != "visible")
+
+
+class Status:
+    """What grading is doing now: the exercise, the check and the step running."""
+
+    def __init__(self) -> None:
+        self.exercise: str | None = None
+        self.titles: dict[str, str] = {}
+        self.total = 0
+        self.done = 0
+        self.check: str | None = None
+        self.doing: str | None = None
+        self.since = time.monotonic()
+
+    def start_exercise(self, exercise: Exercise) -> None:
+        self.exercise = exercise.id
+        # A hidden check's title is the teacher's, like its verdict.
+        self.titles = {
+            check.id: check.title if check.visibility == "visible" else "hidden check"
+            for check in exercise.checks
+        }
+        # pytest announces the first check before it sets its exercise up, so the
+        # check already started stays.
+        self.total, self.done = len(exercise.checks), 0
+        self.doing = None
+
+    def start_check(self, check_id: str) -> None:
+        self.check = check_id
+        self.doing = None
+        self.since = time.monotonic()
+
+    def finish_check(self) -> None:
+        self.done += 1
+        self.check, self.doing = None, None
+
+    def detail(self, text: str, phase: bool = False) -> None:
+        # A phase outside any check (cleaning up) starts its own clock.
+        if phase and self.check is None:
+            self.since = time.monotonic()
+        self.doing = text
+
+    def clear(self) -> None:
+        self.exercise, self.check, self.doing = None, None, None
+
+    def describe(self, now: float) -> str:
+        """One line: `01-first-image [2/5] The image builds: Step 3/7 : ... 4s`."""
+        if self.exercise is None and self.doing is None:
+            return ""
+        doing = []
+        if self.check is not None:
+            number = min(self.done + 1, self.total)
+            title = self.titles.get(self.check, self.check)
+            doing.append(f"[{number}/{self.total}] {title}")
+        if self.doing:
+            doing.append(self.doing)
+        parts = [self.exercise or "", ": ".join(doing), f"{now - self.since:.0f}s"]
+        return "  ".join(part for part in parts if part)

@@ -1,0 +1,1 @@
+"""Teachers' tools: the student template, its lock, bulk grading and new exercises."""

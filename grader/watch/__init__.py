@@ -1,0 +1,1 @@
+"""The student's practice loop: `brickyard watch`, `brickyard hint`, saved progress."""

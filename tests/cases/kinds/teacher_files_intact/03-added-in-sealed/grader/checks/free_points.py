@@ -1,0 +1,1 @@
+"""A module the student added: it would register a kind."""

@@ -1,0 +1,263 @@
+"""Bulk grading of a class: gradebook, class report, isolation and resuming."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader.checks.result import CheckResult
+from grader.plugin import ExerciseResult
+from grader.reports.model import GradingReport
+from grader.spec import load_exercise
+from grader.teacher.bulk import Graded, fingerprint
+from grader.teacher.classreport import print_summary, render_html, summarize
+from grader.teacher.export import export_template
+from tests.conftest import run_brickyard
+from tests.teacher_trees import lay_solutions, snapshot_repository
+
+EXERCISES = ["01-first-image", "03-dockerignore"]
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The teacher's template and a class of four: solved, starter, tampered, broken."""
+    base = tmp_path_factory.mktemp("class")
+    source = snapshot_repository(base / "teacher", EXERCISES)
+    template = base / "template"
+    export_template(source, template)
+    submissions = base / "submissions"
+    submissions.mkdir()
+
+    lay_solutions(template, source, submissions / "alice")
+    shutil.copytree(template, submissions / "bob")
+    # Carol solved 01, kept the starter of 03 and emptied its spec, and changed the
+    # grader.
+    carol = lay_solutions(template, source, submissions / "carol")
+    shutil.rmtree(carol / "exercises/03-dockerignore")
+    shutil.copytree(
+        template / "exercises/03-dockerignore", carol / "exercises/03-dockerignore"
+    )
+    (carol / "exercises/03-dockerignore/exercise.yaml").write_text(
+        yaml.safe_dump({"id": "03-dockerignore", "checks": []})
+    )
+    cli = carol / "grader/cli.py"
+    cli.write_text(cli.read_text() + "\n# grading is easy now\n")
+    dave = submissions / "dave"
+    (dave / "exercises/01-first-image").mkdir(parents=True)
+    (dave / "exercises/01-first-image/Dockerfile").write_text(
+        "FRM python\nRUN exit 3\n"
+    )
+    (dave / "notes.bin").write_bytes(os.urandom(64))
+    return template, submissions
+
+
+def starter_score(template: Path, exercise_id: str) -> int:
+    exercise = load_exercise(template / "exercises" / exercise_id)
+    lost = sum(exercise.check(check).points for check in exercise.starter_fails)
+    return exercise.max_score - lost
+
+
+def read_gradebook(out: Path) -> dict[str, dict[str, str]]:
+    with (out / "gradebook.csv").open(newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.mark.engine
+def test_a_class_is_graded_into_a_gradebook_and_a_class_report(
+    engine: object, classroom: tuple[Path, Path], tmp_path: Path
+) -> None:
+    template, submissions = classroom
+    out = tmp_path / "grades"
+    maxima = {
+        name: load_exercise(template / "exercises" / name).max_score
+        for name in EXERCISES
+    }
+
+    done = run_brickyard(
+        "bulk",
+        str(submissions),
+        "--template",
+        str(template),
+        "-j",
+        "2",
+        "--out",
+        str(out),
+        "--reports",
+        timeout=900,
+    )
+
+    assert done.returncode == 0, done.stderr + done.stdout
+    book = read_gradebook(out)
+    assert list(book) == ["alice", "bob", "carol", "dave"]
+    assert list(book["alice"])[:4] == ["student", *EXERCISES, "quiz"]
+    for name in EXERCISES:
+        assert int(book["alice"][name]) == maxima[name]
+        assert int(book["bob"][name]) == starter_score(template, name)
+    assert int(book["alice"]["total"]) == sum(maxima.values())
+    assert book["alice"]["changed_files"] == book["bob"]["changed_files"] == ""
+    # Carol's rewritten spec gave her nothing: her 03 is graded as the starter it is.
+    assert int(book["carol"]["01-first-image"]) == maxima["01-first-image"]
+    assert int(book["carol"]["03-dockerignore"]) == starter_score(
+        template, "03-dockerignore"
+    )
+    assert "exercises/03-dockerignore/exercise.yaml" in book["carol"]["changed_files"]
+    assert "grader/cli.py" in book["carol"]["changed_files"]
+    assert int(book["dave"]["01-first-image"]) < maxima["01-first-image"]
+    assert int(book["dave"]["03-dockerignore"]) < maxima["03-dockerignore"]
+    assert "more" in book["dave"]["changed_files"]
+    assert all(row["error"] == "" for row in book.values())
+
+    for student in book:
+        assert (out / "students" / f"{student}.json").is_file()
+        assert f"# {student}" in (out / "students" / f"{student}.md").read_text()
+    assert "Pass rate of every check, hardest first" in done.stdout
+    assert "Score distribution" in done.stdout
+    assert re.search(r"\] 4/4 ", done.stdout)
+    html = (out / "class-report.html").read_text()
+    for name in EXERCISES:
+        for check in load_exercise(template / "exercises" / name).checks:
+            assert check.title.replace("'", "&#39;") in html
+    assert "Score distribution" in html and "carol" in html
+    assert "<script" not in html and "http" not in html
+
+    again = run_brickyard(
+        "bulk", str(submissions), "--template", str(template), "--out", str(out)
+    )
+    assert "0 graded, 4 unchanged since their last grade, 0 failed" in again.stdout
+    assert read_gradebook(out) == book
+
+    dockerfile = submissions / "bob/exercises/01-first-image/Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + "\n# one more try\n")
+    resumed = run_brickyard(
+        "bulk", str(submissions), "--template", str(template), "--out", str(out)
+    )
+    assert "1 graded, 3 unchanged since their last grade, 0 failed" in resumed.stdout
+    assert "bob: " in resumed.stdout
+
+
+@pytest.mark.engine
+def test_a_submission_that_hangs_is_stopped_and_the_others_are_graded(
+    engine: object, classroom: tuple[Path, Path], tmp_path: Path
+) -> None:
+    template, _ = classroom
+    submissions = tmp_path / "submissions"
+    (submissions / "empty").mkdir(parents=True)
+    stuck = submissions / "stuck" / "exercises" / "01-first-image"
+    stuck.mkdir(parents=True)
+    # Copying a named pipe blocks until something writes to it: grading never ends.
+    os.mkfifo(stuck / "Dockerfile")
+    out = tmp_path / "grades"
+
+    done = run_brickyard(
+        "bulk",
+        str(submissions),
+        "--template",
+        str(template),
+        "-j",
+        "2",
+        "--timeout",
+        "20",
+        "--out",
+        str(out),
+    )
+
+    assert done.returncode == 0, done.stderr
+    book = read_gradebook(out)
+    assert book["empty"]["error"] == "" and book["empty"]["total"] == "0"
+    assert "longer than 20 s and was stopped" in book["stuck"]["error"]
+    assert book["stuck"]["total"] == ""
+    assert "1 graded, 0 unchanged since their last grade, 1 failed" in done.stdout
+
+    (stuck / "Dockerfile").unlink()
+    retried = run_brickyard(
+        "bulk", str(submissions), "--template", str(template), "--out", str(out)
+    )
+    assert "1 graded, 1 unchanged since their last grade, 0 failed" in retried.stdout
+
+
+def check(exercise: str, check_id: str, passed: bool, points: int) -> CheckResult:
+    return CheckResult(
+        exercise,
+        check_id,
+        f"title of {check_id}",
+        "image_builds",
+        "passed" if passed else "failed",
+        points if passed else 0,
+        points,
+        "",
+    )
+
+
+def report(*results: CheckResult) -> GradingReport:
+    exercises: dict[str, list[CheckResult]] = {}
+    for result in results:
+        exercises.setdefault(result.exercise, []).append(result)
+    return GradingReport(
+        [ExerciseResult(name, name, checks) for name, checks in exercises.items()],
+        "run",
+    )
+
+
+def test_the_summary_ranks_checks_and_bins_scores() -> None:
+    results = [
+        Graded(
+            "ann",
+            "graded",
+            1,
+            report(check("01-a", "x", True, 2), check("01-a", "y", True, 2)),
+        ),
+        Graded(
+            "ben",
+            "graded",
+            1,
+            report(check("01-a", "x", True, 2), check("01-a", "y", False, 2)),
+        ),
+        Graded(
+            "cat",
+            "cached",
+            0,
+            report(check("01-a", "x", False, 2), check("01-a", "y", False, 2)),
+        ),
+        Graded("dan", "failed", 9, None, "grading failed (exit status 1): boom"),
+    ]
+
+    summary = summarize(results, ["01-a"])
+
+    assert [(rate.check, rate.passed, rate.graded) for rate in summary.hardest] == [
+        ("y", 1, 3),
+        ("x", 2, 3),
+    ]
+    assert dict(summary.histogram) == {
+        **{label: 0 for label, _ in summary.histogram},
+        "0-9%": 1,
+        "50-59%": 1,
+        "90-100%": 1,
+    }
+    assert summary.mean() == pytest.approx(50.0)
+    printed = io.StringIO()
+    print_summary(summary, printed)
+    assert "33% #######" in printed.getvalue()
+    assert "dan: grading failed (exit status 1): boom" in printed.getvalue()
+    html = render_html(summary, "<class>")
+    assert "&lt;class&gt;" in html
+    assert "grading failed (exit status 1): boom" in html
+
+
+def test_the_fingerprint_follows_the_files_and_not_git(tmp_path: Path) -> None:
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "Dockerfile").write_text("FROM debian\n")
+    first = fingerprint(tmp_path, "lock")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "index").write_bytes(b"changes every fetch")
+
+    assert fingerprint(tmp_path, "lock") == first
+    assert fingerprint(tmp_path, "another lock") != first
+    (tmp_path / "exercises" / "Dockerfile").write_text("FROM debian:bookworm\n")
+    assert fingerprint(tmp_path, "lock") != first
