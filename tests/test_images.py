@@ -352,9 +352,9 @@ def test_stand_in_config_is_what_its_definition_says(
         f"{port}/tcp" for port in definition.ports
     }
     assert config["WorkingDir"] == definition.workdir
-    assert images.describe_staleness(engine, definition) == ""
+    assert not images.is_stale(engine, definition)
     changed = dataclasses.replace(definition, cmd=("sh",))
-    assert "older recipe" in images.describe_staleness(engine, changed)
+    assert images.is_stale(engine, changed)
 
 
 POSTGRES_ENV = {
@@ -684,3 +684,18 @@ def test_gcc_stand_in_compiles_and_runs_hello_world(created: Created) -> None:
 
     assert status == 0, output
     assert output.split() == ["hello,", "bricks", "hello,", "bricks"]
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("name", ["debian:bookworm-slim", "python:3.11-slim-bookworm"])
+def test_apt_keeps_no_caches_as_in_the_official_images(
+    engine: docker.DockerClient, name: str
+) -> None:
+    script = "cat /etc/apt/apt.conf.d/docker-clean && apt-config dump | grep pkgcache"
+
+    output = engine.containers.run(
+        name, ["sh", "-c", script], remove=True, network_mode="none"
+    ).decode()
+
+    assert "/var/cache/apt/*.bin" in output
+    assert 'Dir::Cache::pkgcache "";' in output

@@ -219,7 +219,21 @@ def ensure_images(
     """Make every image in `images` present on the engine: keep, pull or build it."""
     for image in images:
         if image_present(client, image.name):
-            progress(f"{image.name}: present{describe_staleness(client, image)}")
+            if not is_stale(client, image):
+                progress(f"{image.name}: present")
+                continue
+            # `docker import` moves the name to the new image only when it is
+            # complete, so runs using the old one meanwhile are not disturbed.
+            old = str(client.images.get(image.name).id)
+            progress(f"{image.name}: a stand-in of an older recipe; rebuilding it")
+            build_stand_in(image, progress)
+            try:
+                client.images.remove(old)
+            except docker.errors.APIError as error:
+                log.info("the old %s stays while in use: %s", image.name, error)
+            progress(
+                f"{image.name}: stand-in rebuilt ({describe_size(client, image.name)})"
+            )
             continue
         if not force_stand_in and try_pull(client, image.name):
             progress(f"{image.name}: pulled from the registry")
@@ -251,18 +265,16 @@ def try_pull(client: docker.DockerClient, name: str) -> bool:
     return True
 
 
-def describe_staleness(client: docker.DockerClient, image: BaseImage) -> str:
-    """Return a note when the present image is a stand-in of an older recipe."""
+def is_stale(client: docker.DockerClient, image: BaseImage) -> bool:
+    """Tell whether the present image is a stand-in made from an older recipe.
+
+    Pulled images carry no stand-in label and are never stale; a stand-in made
+    before recipes were recorded carries no digest and is.
+    """
     found = client.images.get(image.name).labels or {}
-    built_from = found.get(RECIPE_LABEL)
-    # Pulled images and stand-ins made before recipes were recorded carry no digest:
-    # nothing tells they differ, and rebuilding them unasked would cost minutes.
-    if built_from is None or built_from == recipe_digest(image):
-        return ""
-    return (
-        " (a stand-in built from an older recipe; to rebuild it, remove it with"
-        f" 'docker rmi {image.name}' and run this again)"
-    )
+    if found.get(labels.STAND_IN) != "true":
+        return False
+    return found.get(RECIPE_LABEL) != recipe_digest(image)
 
 
 def describe_size(client: docker.DockerClient, name: str) -> str:
@@ -335,12 +347,20 @@ def stand_in_command(
     ]
     if image.packages:
         command.append("--include=" + ",".join(image.packages))
-    command += [f"--customize-hook={copy_in(file, standins)}" for file in image.files]
+    files = (APT_CLEAN, *image.files)
+    command += [f"--customize-hook={copy_in(file, standins)}" for file in files]
     command += [f"--customize-hook={hook}" for hook in image.customize]
     # An image needs no package lists: drop them as the official images do.
     command.append('--customize-hook=rm -rf "$1"/var/lib/apt/lists/*')
     command += [SUITE, "-", mirror]
     return command
+
+
+#: Every official Debian-based image deletes apt's caches after each install; every
+#: stand-in does the same, so `apt-get install` leaves the same bytes in a layer.
+APT_CLEAN = StandInFile(
+    "apt-docker-clean.conf", "/etc/apt/apt.conf.d/docker-clean", 0o644
+)
 
 
 def copy_in(file: StandInFile, standins: Path = STANDINS) -> str:
@@ -375,7 +395,7 @@ def recipe_digest(image: BaseImage) -> str:
     placeholder = Path("standins")
     for part in stand_in_command(image, "MIRROR", placeholder) + config_changes(image):
         recipe.update(part.encode() + b"\0")
-    for file in image.files:
+    for file in (APT_CLEAN, *image.files):
         recipe.update((STANDINS / file.source).read_bytes() + b"\0")
     return recipe.hexdigest()[:16]
 
