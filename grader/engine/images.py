@@ -350,8 +350,12 @@ def stand_in_command(
     files = (APT_CLEAN, *image.files)
     command += [f"--customize-hook={copy_in(file, standins)}" for file in files]
     command += [f"--customize-hook={hook}" for hook in image.customize]
-    # An image needs no package lists: drop them as the official images do.
-    command.append('--customize-hook=rm -rf "$1"/var/lib/apt/lists/*')
+    # An image needs no package lists or package caches: drop them as the official
+    # images do. (With docker-clean in place `apt-get clean` no longer names the
+    # binary caches, so they are removed by path.)
+    command.append(
+        '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin'
+    )
     command += [SUITE, "-", mirror]
     return command
 
