@@ -1632,7 +1632,8 @@ def service_restarts(session: ExerciseSession, params: RestartParams) -> Outcome
     restart count must have grown, which only a restart policy does. Any policy
     that covers a crash passes, however it is written (`restart: always`,
     `unless-stopped`, `on-failure`, or `deploy.restart_policy`); with none, the
-    crashed container stays down. The stack is brought back up afterwards.
+    crashed container stays down, and is then brought back up for the checks that
+    follow.
 
     Example:
         - id: restarts
