@@ -540,7 +540,9 @@ def generated_files(root: Path) -> dict[Path, str]:
     for folder in folders:
         files[folder.path / "README.md"] = render_prompt(folder.path)
     workflow = root / ".github" / "workflows" / "classroom.yml"
-    files[workflow] = render_classroom_workflow([folder.path for folder in folders])
+    files[workflow] = render_classroom_workflow(
+        [folder.path for folder in folders], quiz=has_quiz(root)
+    )
     return files
 
 

@@ -148,9 +148,13 @@ class GradingPlugin:
         # The sessions remove what they made; this catches anything a crash or an
         # interrupt left behind, labelled or listed in the ledger.
         self.listener("progress", ProgressNote("", "removing what this run created"))
-        cleanup.remove_run_objects(self.client, self.identity.run_id)
-        cleanup.remove_untagged_images(self.client, reversed(self.ledger.images))
-        self.ledger.close()
+        try:
+            cleanup.remove_run_objects(self.client, self.identity.run_id)
+            cleanup.remove_untagged_images(self.client, reversed(self.ledger.images))
+            self.ledger.close()
+        except docker.errors.DockerException as error:
+            # The ledger stays, so the next run finishes the job.
+            log.warning("cleanup did not finish: %s; the next run will", error)
         self.listener("run_done", None)
 
 

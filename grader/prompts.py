@@ -42,18 +42,23 @@ def grading_table(folder: Path) -> str:
 
 
 def render_classroom_workflow(
-    folders: list[Path], integrity: dict[str, str] | None = None
+    folders: list[Path], integrity: dict[str, str] | None = None, quiz: bool = False
 ) -> str:
     """Render .github/workflows/classroom.yml: one reporter runner per exercise.
 
     `integrity` (the student template's, see grader/teacher/export.py) pins the
     SHA-256 of `brickyard.lock` (`lock`) and of its verifier (`verifier`): the
     workflow then checks the teacher's files first and grades with their specs.
+    With `quiz`, the concepts quiz is one more runner.
     """
     exercises = [
         {"id": folder.name, "number": folder.name[:2], "runner": f"ex{folder.name[:2]}"}
         for folder in folders
     ]
+    if quiz:
+        exercises.append(
+            {"id": "the concepts quiz", "number": "quiz", "runner": "quiz"}
+        )
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("grader", "templates"),
         keep_trailing_newline=True,

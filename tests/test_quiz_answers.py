@@ -158,3 +158,12 @@ def test_template_names_each_question(bank: Bank) -> None:
 
     assert "# 1. What an image is, what a container is (single choice)" in text
     assert "(predict: which steps run again)" in text
+
+
+def test_answers_path_that_is_a_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "answers.txt"
+    folder.mkdir()
+
+    result = read_answers(folder)
+
+    assert result.problems and "cannot be read" in result.problems[0]

@@ -70,7 +70,16 @@ def read_answers(path: Path, bank: Bank | None = None) -> AnswersFile:
     """Read `path`; a missing file is an empty one. Unknown ids need `bank`."""
     if not path.exists():
         return AnswersFile(path, exists=False)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        # A folder or an unreadable file where the answers belong.
+        result = AnswersFile(path)
+        result.problems.append(
+            f"line 1: {path.name} cannot be read ({error.strerror or error}); it must"
+            " be a plain text file of `question-id: answer` lines"
+        )
+        return result
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

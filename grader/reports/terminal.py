@@ -217,7 +217,15 @@ class TerminalReport:
             most = exercise.max_score - hidden_points(exercise.checks)
             total, total_max = total + score, total_max + most
             state = (
-                "error" if exercise.error else ("full marks" if score == most else "")
+                "error"
+                if exercise.error
+                # A failing check worth 0 points (a changed teacher file) is no
+                # full mark either.
+                else (
+                    "full marks"
+                    if score == most and all(check.passed for check in shown)
+                    else ""
+                )
             )
             self.write(f"  {exercise.id:<28} {score:>3}/{most:<3} {state}")
         line = f"  {'Total':<28} {total:>3}/{total_max:<3}"

@@ -88,11 +88,13 @@ def fingerprint(submission: Path, salt: str) -> str:
             path = Path(current) / name
             relative = path.relative_to(submission).as_posix()
             try:
-                content = (
-                    "link:" + os.readlink(path)
-                    if path.is_symlink()
-                    else sha256_file(path)
-                )
+                if path.is_symlink():
+                    content = "link:" + os.readlink(path)
+                elif path.is_file():
+                    content = sha256_file(path)
+                else:
+                    # A named pipe or a device: opening it could block for ever.
+                    content = f"special:{path.lstat().st_mode:o}"
             except OSError as error:
                 content = f"unreadable:{error.errno}"
             digest.update(f"{relative}\0{content}\n".encode())

@@ -20,6 +20,7 @@ import jinja2
 
 from grader import __version__
 from grader.prompts import render_classroom_workflow
+from grader.quiz.grading import has_quiz
 from grader.spec import SpecError, load_exercise
 from grader.teacher.integrity import (
     LOCK_FILE,
@@ -101,9 +102,9 @@ def export_template(
         texts.append(spec)
 
     quiz = copy_quiz(source, out, withhold_quiz)
-    for path in walk_files(out, "quiz/bank") + (
-        ["quiz/practice.yaml"] if (out / "quiz" / "practice.yaml").is_file() else []
-    ):
+    # The whole quiz is the teacher's: the bank, the practice file, and the scenario
+    # folders that predict questions read.
+    for path in walk_files(out, "quiz"):
         roles[path] = SPEC
         texts.append(path)
 
@@ -128,7 +129,12 @@ def export_template(
     workflow.write_text(
         render_classroom_workflow(
             [out / "exercises" / folder.id for folder in folders],
-            integrity={"lock": digest, "verifier": sha256_file(out / VERIFIER)},
+            integrity={
+                "lock": digest,
+                "verifier": sha256_file(out / VERIFIER),
+                "quiz_keys": "yes" if quiz == "withheld" else "",
+            },
+            quiz=has_quiz(out),
         ),
         encoding="utf-8",
     )

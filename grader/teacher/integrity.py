@@ -35,7 +35,7 @@ TOOLING: Role = "tooling"
 
 #: Folders that only the teacher fills: a file added there counts as a change (a
 #: module added to grader/checks/ would register itself as a check kind).
-SEALED = ("grader", "quiz/bank")
+SEALED = ("grader", "quiz/bank", "quiz/scenarios")
 #: Paths a submission must not have, since each changes what runs in CI: nox reuses
 #: a committed `.nox/` as the grading environment, `setup.py` and `setup.cfg` change
 #: how the grader is installed, and the customize modules run at every start.

@@ -2,8 +2,9 @@
 
 The draft is a complete exercise that `nox -s validate` already accepts: a prompt
 with its grading table, an `exercise.yaml`, a starter that fails two checks, a small
-app, and a solution that earns full marks. The author then replaces its task and
-checks with the exercise's own (docs/authoring.md).
+app, a solution that earns full marks and, in the teacher's repository, two scenario
+answers for the test suite. The author then replaces its task and checks with the
+exercise's own (docs/authoring.md).
 """
 
 from __future__ import annotations
@@ -26,6 +27,17 @@ _FILES = (
     ("new-starter.Dockerfile.j2", "exercises/{id}/Dockerfile"),
     ("new-app.py.j2", "exercises/{id}/app.py"),
     ("new-solution.Dockerfile.j2", "solutions/{id}/Dockerfile"),
+)
+#: The scenario answers the test suite grades (written where `tests/cases/` exists):
+#: another correct answer and a plausible wrong one, the least every exercise has.
+_CASES = (
+    ("new-case-alt.Dockerfile.j2", "tests/cases/{id}/alt-entrypoint/Dockerfile"),
+    ("new-case-alt.expect.yaml.j2", "tests/cases/{id}/alt-entrypoint/expect.yaml"),
+    ("new-case-wrong.Dockerfile.j2", "tests/cases/{id}/wrong-shell-form/Dockerfile"),
+    (
+        "new-case-wrong.expect.yaml.j2",
+        "tests/cases/{id}/wrong-shell-form/expect.yaml",
+    ),
 )
 
 
@@ -55,18 +67,20 @@ def scaffold_exercise(root: Path, name: str, title: str | None = None) -> Scaffo
             "00 is reserved for the integrity report of graded submissions; start"
             " at 01."
         )
+    files = _FILES + (_CASES if (root / "tests" / "cases").is_dir() else ())
+    targets = [root / pattern.format(id=name) for _, pattern in files]
+    existing = [path for path in targets if path.exists()]
+    if existing:
+        raise ScaffoldError(
+            f"{existing[0]} already exists; choose another name or remove it first."
+        )
+
     taken = [folder.id for folder in discover(root) if folder.number == number]
     if taken:
         free = next_free_number(root)
         raise ScaffoldError(
             f"exercise number {number} is taken by {taken[0]}; the next free number"
             f" is {free} (e.g. `{free}-{slug}`)."
-        )
-    targets = [root / pattern.format(id=name) for _, pattern in _FILES]
-    existing = [path for path in targets if path.exists()]
-    if existing:
-        raise ScaffoldError(
-            f"{existing[0]} already exists; choose another name or remove it first."
         )
 
     values = {
@@ -82,7 +96,7 @@ def scaffold_exercise(root: Path, name: str, title: str | None = None) -> Scaffo
         autoescape=False,
         undefined=jinja2.StrictUndefined,
     )
-    for (template, _), target in zip(_FILES, targets, strict=True):
+    for (template, _), target in zip(files, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(
             environment.get_template(template).render(**values), encoding="utf-8"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,9 +97,7 @@ def graded_tree(submission: Path, reference: Reference, scratch: Path) -> Path:
         target = tree / "exercises" / exercise_id
         student = submission / "exercises" / exercise_id
         if student.is_dir() and not student.is_symlink():
-            shutil.copytree(
-                student, target, symlinks=True, ignore=shutil.ignore_patterns(".git")
-            )
+            shutil.copytree(student, target, symlinks=True, ignore=not_copied)
         else:
             target.mkdir(parents=True)
         spec_path = f"exercises/{exercise_id}/exercise.yaml"
@@ -110,6 +109,21 @@ def graded_tree(submission: Path, reference: Reference, scratch: Path) -> Path:
     write_integrity_exercise(tree, submission, reference)
     lay_quiz(tree, submission, lock)
     return tree
+
+
+def not_copied(folder: str, names: list[str]) -> list[str]:
+    """The entries of a submission left out of the graded tree.
+
+    `.git`, and anything that is neither a file, a folder nor a link: a named pipe or
+    a device cannot be part of a build context, and copying one fails or blocks.
+    """
+    skipped = []
+    for name in names:
+        mode = os.lstat(os.path.join(folder, name)).st_mode
+        regular = stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)
+        if name == ".git" or not regular:
+            skipped.append(name)
+    return skipped
 
 
 def spec_check(submission: Path, lock: Lock, spec_path: str) -> dict[str, Any]:
@@ -187,10 +201,11 @@ def lay_quiz(tree: Path, submission: Path, lock: Lock) -> None:
     quiz = tree / "quiz"
     student = submission / "quiz"
     if student.is_dir() and not student.is_symlink():
-        shutil.copytree(student, quiz, symlinks=True)
-    # The student's bank and practice file go: a practice file of their own would
-    # otherwise score the quiz against keys they wrote.
+        shutil.copytree(student, quiz, symlinks=True, ignore=not_copied)
+    # The student's bank, scenarios and practice file go: a practice file of their
+    # own would otherwise score the quiz against keys they wrote.
     shutil.rmtree(quiz / "bank", ignore_errors=True)
+    shutil.rmtree(quiz / "scenarios", ignore_errors=True)
     practice = quiz / "practice.yaml"
     if practice.exists() or practice.is_symlink():
         practice.unlink()
