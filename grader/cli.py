@@ -33,6 +33,7 @@ from grader.workspace import (
     ExerciseFolder,
     SelectionError,
     discover,
+    require_exercises,
     select,
     solutions_overlay,
 )
@@ -225,16 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def choose_folders(root: Path, selectors: list[str]) -> list[ExerciseFolder] | None:
     """Return the selected exercise folders, or None after saying what is wrong."""
-    folders = discover(root)
-    if not folders:
-        print(
-            f"brickyard: no exercises found in {root / 'exercises'}; run this in the"
-            " assignment's folder or pass --root DIR.",
-            file=sys.stderr,
-        )
-        return None
     try:
-        return select(folders, selectors)
+        return select(require_exercises(root), selectors)
     except SelectionError as error:
         quiz = f"\n  {QUIZ_SELECTOR}  the concepts quiz" if has_quiz(root) else ""
         print(f"brickyard: {error}{quiz}", file=sys.stderr)

@@ -49,6 +49,18 @@ def discover(root: Path) -> list[ExerciseFolder]:
     return sorted(found, key=lambda folder: folder.id)
 
 
+def require_exercises(root: Path) -> list[ExerciseFolder]:
+    """Return the exercise folders under `root`, or raise SelectionError saying where
+    it looked and what to do."""
+    folders = discover(root)
+    if not folders:
+        raise SelectionError(
+            f"no exercises found in {root / 'exercises'}; run this in the"
+            " assignment's folder or pass --root DIR."
+        )
+    return folders
+
+
 def select(folders: list[ExerciseFolder], selectors: list[str]) -> list[ExerciseFolder]:
     """Return the folders the selectors name (all if none): `01`, `1`, slug or id."""
     if not selectors:

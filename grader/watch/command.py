@@ -32,7 +32,12 @@ from grader.watch.keys import Keyboard
 from grader.watch.screen import CLEAR, HIDE_CURSOR, SHOW_CURSOR, Attempt, CheckRow, View
 from grader.watch.screen import render as render_screen
 from grader.watch.state import STATE_FILE, Progress
-from grader.workspace import ExerciseFolder, SelectionError, discover, select
+from grader.workspace import (
+    ExerciseFolder,
+    SelectionError,
+    require_exercises,
+    select,
+)
 
 #: Exit statuses, as `brickyard grade` uses them.
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -375,13 +380,10 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Watch the exercises until the student quits."""
     root = args.root.resolve()
-    folders = discover(root)
-    if not folders:
-        print(
-            f"brickyard: no exercises found in {root / 'exercises'}; run this in the"
-            " assignment's folder or pass --root DIR.",
-            file=sys.stderr,
-        )
+    try:
+        folders = require_exercises(root)
+    except SelectionError as error:
+        print(f"brickyard: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.selector:
         try:

@@ -10,7 +10,7 @@ from typing import Any
 
 from grader.spec import Exercise, SpecError, load_exercise
 from grader.watch.state import STATE_FILE, ExerciseProgress, Progress
-from grader.workspace import SelectionError, discover, select
+from grader.workspace import SelectionError, require_exercises, select
 
 #: Exit statuses, as `brickyard grade` uses them.
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -80,16 +80,8 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the hints of the exercise `args.selector`."""
     root = args.root.resolve()
-    folders = discover(root)
-    if not folders:
-        print(
-            f"brickyard: no exercises found in {root / 'exercises'}; run this in the"
-            " assignment's folder or pass --root DIR.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     try:
-        folder = select(folders, [args.selector])[0]
+        folder = select(require_exercises(root), [args.selector])[0]
         exercise = load_exercise(folder.path)
     except (SelectionError, SpecError) as error:
         print(f"brickyard: {error}", file=sys.stderr)
