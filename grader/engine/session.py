@@ -9,6 +9,7 @@ everything the session created.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,21 +120,34 @@ class ExerciseSession:
         return result
 
     def build_with_spec(self, context: Path, tag: str, folder: Path) -> BuildResult:
-        """Build `context` into `tag` with the exercise's Dockerfile and build args."""
+        """Build `context` into `tag` with the exercise's Dockerfile and build args.
+
+        Another grading run on the same engine may remove a cached step image this
+        build is about to build on (the legacy builder holds no claim on its cache);
+        such a build fails for no fault of the student's, so it is retried once,
+        and the retry is logged.
+        """
         spec = self.exercise.image
-        return build_image(
-            self.client,
-            context,
-            spec.dockerfile,
-            tag,
-            self.labels,
-            timeout=spec.build_timeout,
-            network_mode=spec.network,
-            buildargs=spec.build_args,
-            folder=folder,
-            on_step_image=self.ledger.add_image if self.ledger else None,
-            on_line=lambda line: self.report_progress(line, "build"),
-        )
+        for attempt in (1, 2):
+            result = build_image(
+                self.client,
+                context,
+                spec.dockerfile,
+                tag,
+                self.labels,
+                timeout=spec.build_timeout,
+                network_mode=spec.network,
+                buildargs=spec.build_args,
+                folder=folder,
+                on_step_image=self.ledger.add_image if self.ledger else None,
+                on_line=lambda line: self.report_progress(line, "build"),
+            )
+            if result.ok or attempt == 2 or not lost_cache(result.error or ""):
+                return result
+            log.warning(
+                "build of %s lost a cached layer (%s); retrying", tag, result.error
+            )
+        return result
 
     def report_progress(
         self, text: str, kind: Literal["build", "phase"] = "phase"
@@ -277,6 +291,18 @@ class ExerciseSession:
             cleanup.remove_untagged_images(self.client, self._build.intermediate_ids())
         self._containers.clear()
         self._network = None
+
+
+_LOST_CACHE = re.compile(
+    r"No such image|layer does not exist|failed to (get|register) layer"
+    r"|unknown parent image|reference does not exist",
+    re.IGNORECASE,
+)
+
+
+def lost_cache(error: str) -> bool:
+    """Tell whether a build failed because an image it built on was removed."""
+    return bool(_LOST_CACHE.search(error))
 
 
 def display(path: Path) -> str:
