@@ -177,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="build stand-ins even where a registry answers",
     )
+    images.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="also record the offline Debian packages that this tree's exercises"
+        " list (default: here)",
+    )
 
     classroom = commands.add_parser(
         "classroom",
@@ -498,18 +505,39 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_images(args: argparse.Namespace) -> int:
     from grader.engine.images import StandInError, ensure_images
+    from grader.engine.packages import PackageCacheError, ensure_cache
 
     client = connect()
+
+    def progress(line: str) -> None:
+        print(f"images: {line}", flush=True)
+
     try:
-        ensure_images(
-            client,
-            progress=lambda line: print(f"images: {line}", flush=True),
-            force_stand_in=args.stand_in,
-        )
-    except StandInError as error:
+        ensure_images(client, progress=progress, force_stand_in=args.stand_in)
+        wanted = packages_wanted(args.root)
+        if wanted:
+            ensure_cache(client, wanted, progress=progress, refresh=True)
+    except (StandInError, PackageCacheError) as error:
         print(f"brickyard: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def packages_wanted(root: Path) -> list[str]:
+    """Return the Debian packages that the exercises under `root` install offline.
+
+    A spec that does not load is left to grading, which reports it.
+    """
+    from grader.spec import SpecError, load_exercise
+
+    wanted: set[str] = set()
+    for folder in discover(root):
+        try:
+            exercise = load_exercise(folder.path)
+        except SpecError:
+            continue
+        wanted.update(exercise.image.packages)
+    return sorted(wanted)
 
 
 def run_clean(args: argparse.Namespace) -> int:

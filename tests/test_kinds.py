@@ -4,7 +4,9 @@ Each folder `tests/cases/kinds/<kind>/` holds scenario exercises named `NN-slug/
 a complete exercise (an `exercise.yaml` and its files) with an `expect.yaml` listing the
 ids of the checks it must fail (`fails: []` when all must pass) and saying what it is
 (`about`). Files of `tests/cases/kinds/_shared/` that an expectation lists under
-`shared` are copied in too, so scenarios need not repeat a test app. The scenarios of
+`shared` are copied in too, so scenarios need not repeat a test app: `app.py` lands
+in the scenario's folder, `db/stack_db.py` lands in its `db/` folder (the file's own
+name picks it from `_shared/`). The scenarios of
 one kind are graded together in one run of the grader.
 """
 
@@ -36,7 +38,9 @@ def test_kind_scenarios(engine: object, tmp_path: Path, kind: Path) -> None:
         target = tmp_path / "exercises" / scenario.name
         shutil.copytree(scenario, target, symlinks=True, ignore=ignore_expectation)
         for name in read_expectation(scenario).get("shared", []):
-            shutil.copy(SHARED / name, target / name)
+            destination = target / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(SHARED / Path(name).name, destination)
         staged_git = target / "dot-git"
         if staged_git.exists():
             # A .git folder cannot be committed inside the repository; scenarios that

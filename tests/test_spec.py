@@ -127,3 +127,36 @@ def test_duplicate_check_ids(tmp_path: Path) -> None:
     data = GOOD | {"checks": [GOOD["checks"][0], GOOD["checks"][0]]}
 
     assert "'serves' is used twice" in problems_of(write_spec(tmp_path, data))
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        (
+            {"network": "packages"},
+            "image.packages: is empty, yet `network: packages` asks for an offline",
+        ),
+        (
+            {"packages": ["jq"]},
+            "image.packages: lists packages, yet the build's network is 'none'",
+        ),
+        (
+            {"network": "packages", "packages": ["jq", "Bad Name"]},
+            "image.packages[1]: 'Bad Name' is not a Debian package name",
+        ),
+        ({"network": "wifi"}, "image.network"),
+    ],
+)
+def test_offline_packages_need_the_packages_network_and_real_names(
+    tmp_path: Path, image: dict, expected: str
+) -> None:
+    assert expected in problems_of(write_spec(tmp_path, {**GOOD, "image": image}))
+
+
+def test_offline_packages_load(tmp_path: Path) -> None:
+    spec = {**GOOD, "image": {"network": "packages", "packages": ["jq", "libc6-dev"]}}
+
+    exercise = load_exercise(write_spec(tmp_path, spec))
+
+    assert exercise.image.network == "packages"
+    assert exercise.image.packages == ["jq", "libc6-dev"]

@@ -59,6 +59,9 @@ class BuildResult:
     timed_out: bool = False
     #: The guards refused the context; nothing was sent to the engine.
     refused: bool = False
+    #: The end of the stream's text not yet ended by a newline: the engine may send
+    #: one line in pieces (apt's "E" and ": Failed to fetch ...").
+    partial: str = field(default="", repr=False)
 
     @property
     def ok(self) -> bool:
@@ -326,6 +329,9 @@ def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> str | None:
     """
     made = None
     if "error" in chunk:
+        if result.partial.strip():
+            result.log_lines.append(result.partial.rstrip())
+        result.partial = ""
         result.error = str(chunk["error"]).strip()
         result.log_lines.append(result.error)
         return None
@@ -335,7 +341,9 @@ def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> str | None:
     text = chunk.get("stream")
     if not isinstance(text, str):
         return None
-    for line in _ANSI.sub("", text).splitlines():
+    lines = (result.partial + _ANSI.sub("", text)).replace("\r", "\n").split("\n")
+    result.partial = lines.pop()
+    for line in lines:
         line = line.rstrip()
         if not line:
             continue

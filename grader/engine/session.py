@@ -22,7 +22,7 @@ from docker.models.containers import Container
 from docker.types import Mount
 
 from grader.checks.registry import Unavailable
-from grader.engine import cleanup, containers
+from grader.engine import cleanup, containers, packages
 from grader.engine.build import BuildResult, build_image
 from grader.engine.client import first_line
 from grader.engine.labels import RunIdentity
@@ -33,6 +33,9 @@ from grader.spec.model import Exercise
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: The offline package cache serves files from its image: little memory, few threads.
+PACKAGE_CACHE_LIMITS = containers.Limits(memory="128m", pids=64)
 
 
 @dataclass
@@ -128,6 +131,14 @@ class ExerciseSession:
         and the retry is logged.
         """
         spec = self.exercise.image
+        network_mode: str = spec.network
+        build_args = dict(spec.build_args)
+        if spec.network == "packages":
+            try:
+                build_args["http_proxy"] = self.package_proxy()
+            except Unavailable as error:
+                return BuildResult(tag=tag, error=str(error))
+            network_mode = self.network()
         for attempt in (1, 2):
             result = build_image(
                 self.client,
@@ -136,8 +147,8 @@ class ExerciseSession:
                 tag,
                 self.labels,
                 timeout=spec.build_timeout,
-                network_mode=spec.network,
-                buildargs=spec.build_args,
+                network_mode=network_mode,
+                buildargs=build_args,
                 folder=folder,
                 on_step_image=self.ledger.add_image if self.ledger else None,
                 on_line=lambda line: self.report_progress(line, "build"),
@@ -148,6 +159,38 @@ class ExerciseSession:
                 "build of %s lost a cached layer (%s); retrying", tag, result.error
             )
         return result
+
+    def package_proxy(self) -> str:
+        """Start the exercise's offline package cache once; return its proxy address.
+
+        The cache (grader.engine.packages) runs on the exercise's internal network,
+        which the build joins: RUN steps reach it and nothing else.
+        """
+
+        def start() -> str:
+            wanted = self.exercise.image.packages
+            try:
+                image = packages.ensure_cache(
+                    self.client, wanted, progress=self.report_progress
+                )
+                container = containers.start_container(
+                    image, self.labels, self.network(), PACKAGE_CACHE_LIMITS
+                )
+            except (packages.PackageCacheError, docker.errors.APIError) as error:
+                raise Unavailable(
+                    f"the offline copy of the Debian packages {' '.join(wanted)}"
+                    f" could not be made or started: {error}"
+                ) from error
+            self._containers.append(container)
+            address = containers.container_address(container, self.network())
+            if containers.wait_for_port(container, address, packages.PORT, 20) is None:
+                raise Unavailable(
+                    "the offline package cache did not answer within 20 s:"
+                    f" {container.logs(tail=5).decode(errors='replace')}"
+                )
+            return f"http://{address}:{packages.PORT}"
+
+        return self.shared("package-proxy", start)
 
     def report_progress(
         self, text: str, kind: Literal["build", "phase"] = "phase"

@@ -24,6 +24,8 @@ from grader.spec.model import (
 SPEC_FILE = "exercise.yaml"
 _EXERCISE_ID = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
 _CHECK_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+#: A Debian package name: lower case letters, digits, + - and ., two or more.
+_PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 
 
 @dataclass
@@ -76,6 +78,7 @@ def load_exercise(folder: Path) -> Exercise:
         raise SpecError(path, problems)
 
     identity_problems(fields, folder, problems)
+    package_problems(fields.image, problems)
     if not fields.checks:
         problems.append(Problem("checks", "is empty", "list at least one check"))
     check_problems(raw_checks or [], fields.starter_fails, problems)
@@ -115,6 +118,35 @@ def identity_problems(
                 f"write `id: {folder.name}` or rename the folder",
             )
         )
+
+
+def package_problems(image: ImageSpec, problems: list[Problem]) -> None:
+    """`image.packages` goes with `network: packages`, and names Debian packages."""
+    if image.network == "packages" and not image.packages:
+        problems.append(
+            Problem(
+                "image.packages",
+                "is empty, yet `network: packages` asks for an offline package cache",
+                "list the Debian packages the build installs, e.g. `packages: [jq]`",
+            )
+        )
+    if image.packages and image.network != "packages":
+        problems.append(
+            Problem(
+                "image.packages",
+                f"lists packages, yet the build's network is {image.network!r}",
+                "write `network: packages` beside it, or remove `packages`",
+            )
+        )
+    for index, name in enumerate(image.packages):
+        if not _PACKAGE_NAME.match(name):
+            problems.append(
+                Problem(
+                    f"image.packages[{index}]",
+                    f"{name!r} is not a Debian package name",
+                    "write names as apt knows them: lower case, digits, + - . (jq)",
+                )
+            )
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> object:

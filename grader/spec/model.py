@@ -19,10 +19,15 @@ class ImageSpec:
     build_timeout: int = 300
     #: Build arguments passed as `--build-arg NAME=VALUE`.
     build_args: dict[str, str] = field(default_factory=dict)
-    #: The build's network: `none` (the default) keeps grades independent of any
-    #: outside server; `bridge` lets RUN steps reach package mirrors, for exercises
-    #: whose lesson is installing packages (say so in the prompt).
-    network: Literal["none", "bridge"] = "none"
+    #: The build's network. `none` (the default): RUN steps reach nothing, so grades
+    #: depend on no outside server. `packages`: RUN steps reach only an offline copy
+    #: of the Debian packages listed in `packages`, recorded once from the Debian
+    #: mirror, so `apt-get update && apt-get install` works without a network (for
+    #: exercises whose lesson is installing packages). `bridge`: RUN steps reach the
+    #: internet; grades then depend on what outside servers answer.
+    network: Literal["none", "packages", "bridge"] = "none"
+    #: With `network: packages`, the Debian packages the build may install.
+    packages: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
