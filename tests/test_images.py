@@ -112,7 +112,9 @@ def test_postgres_stand_in_copies_its_entrypoint_and_keeps_the_contract() -> Non
     # Files go in before the customize commands, and the apt lists go last.
     hooks = [part for part in command if part.startswith("--customize-hook=")]
     assert "install -D" in hooks[0]
-    assert hooks[-1] == '--customize-hook=rm -rf "$1"/var/lib/apt/lists/*'
+    assert hooks[-1] == (
+        '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin'
+    )
     assert command[-3:] == ["bookworm", "-", "http://mirror.example/debian"]
     assert 'ENTRYPOINT ["docker-entrypoint.sh"]' in changes
     assert 'CMD ["postgres"]' in changes
