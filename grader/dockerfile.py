@@ -289,6 +289,24 @@ def parse(text: str) -> Dockerfile:
     return assemble(instructions)
 
 
+def mentions(text: str, pattern: str) -> bool:
+    """Tell whether an instruction's text holds `pattern`: as words, or as a regex.
+
+    Words match with any case and spacing and with version digits after each word,
+    so `pip install` also finds `PIP  install`, `pip3 install` and
+    `python3.11 -m pip install`. A pattern that is not found as words is tried as a
+    regular expression, so an exercise can ask for `(pip|uv) install`.
+    """
+    words = pattern.split()
+    tolerant = r"\s+".join(re.escape(word) + r"[0-9.]*" for word in words)
+    if words and re.search(tolerant, text, re.IGNORECASE):
+        return True
+    try:
+        return re.search(pattern, text, re.IGNORECASE) is not None
+    except re.error:
+        return False
+
+
 def shorten(text: str, width: int = 40) -> str:
     """Cut a long bad value (binary garbage, say) to a readable length."""
     return text if len(text) <= width else text[: width - 3] + "..."

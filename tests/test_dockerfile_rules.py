@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from grader import dockerfile
 from grader.checks import dockerfile_rules as rules
 from grader.checks.registry import NoParams, Outcome
 from grader.engine.labels import RunIdentity
@@ -317,7 +318,10 @@ def test_brings_and_whole_source(
         ("pip download x", "pip install", False),
         ("apt-get install -y python3-pip", "pip install", False),
         ("pip install (x)", "install (", True),
+        ("RUN PIP  install -r r.txt", "pip install", True),
     ],
 )
-def test_matches_install(script: str, install: str, found: bool) -> None:
-    assert rules.matches_install(script, install) is found
+def test_mentions_finds_the_install_step(
+    script: str, install: str, found: bool
+) -> None:
+    assert dockerfile.mentions(script, install) is found

@@ -759,7 +759,7 @@ def read_steps(
                 brings_manifest=any(brings(source, manifest) for source in sources),
                 whole_source=any(whole_source(source, manifest) for source in sources),
                 installs=instruction.keyword == "RUN"
-                and matches_install(instruction.script(), install),
+                and dockerfile.mentions(instruction.script(), install),
             )
         )
     return steps
@@ -808,22 +808,6 @@ def whole_source(source: str, manifest: str) -> bool:
     last = PurePosixPath(pattern).name
     catch_all = "*" in last and set(last) <= set("*?.")
     return pattern == "." or catch_all or not fnmatchcase(manifest, pattern)
-
-
-def matches_install(script: str, install: str) -> bool:
-    """Tell whether a RUN's text holds the install step: as text, or as a regex.
-
-    Text matches with any spacing and with version digits after each word, so
-    `pip install` also finds `pip3 install` and `python3.11 -m pip  install`.
-    """
-    words = install.split()
-    tolerant = r"\s+".join(re.escape(word) + r"[0-9.]*" for word in words)
-    if re.search(tolerant, script):
-        return True
-    try:
-        return re.search(install, script) is not None
-    except re.error:
-        return False
 
 
 def roles(step: _Step) -> list[str]:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from grader.dockerfile import mentions
+
 # Instructions that only change the image's configuration, never its files.
 _METADATA_ONLY = re.compile(
     r"^(?:/bin/sh -c )?#\(nop\)\s+(ENV|CMD|LABEL|EXPOSE|USER|ARG|ENTRYPOINT|"
@@ -115,6 +117,5 @@ def readable(created_by: str) -> str:
 
 
 def matches(instruction: str, pattern: str) -> bool:
-    """Tell whether `pattern` names this instruction (case and spacing ignored)."""
-    squash = " ".join(instruction.lower().split())
-    return " ".join(pattern.lower().split()) in squash
+    """Tell whether `pattern` names this instruction (see grader.dockerfile.mentions)."""
+    return mentions(instruction, pattern)
