@@ -117,5 +117,5 @@ def readable(created_by: str) -> str:
 
 
 def matches(instruction: str, pattern: str) -> bool:
-    """Tell whether `pattern` names this instruction (see grader.dockerfile.mentions)."""
+    """Tell whether `pattern` names this instruction (see dockerfile.mentions)."""
     return mentions(instruction, pattern)
