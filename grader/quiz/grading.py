@@ -144,7 +144,7 @@ def grade_question(
         )
         return base
 
-    verdict = score(question, key, value)
+    verdict = score(question, key, value, given.text)
     base.score = verdict.score
     base.status = "passed" if verdict.passed else "failed"
     parts = ["Right." if verdict.passed else verdict.wrong]

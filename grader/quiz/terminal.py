@@ -260,7 +260,7 @@ class Quiz:
             if not self.store(question, stored, saved.text if saved else None):
                 self.notice = "Kept your saved answer."
                 return SKIP
-            move = self.feedback(question, index, value)
+            move = self.feedback(question, index, value, text)
             if move != "again":
                 return move
 
@@ -518,7 +518,9 @@ class Quiz:
 
     # After an answer
 
-    def feedback(self, question: Question, index: int, value: AnswerValue) -> str:
+    def feedback(
+        self, question: Question, index: int, value: AnswerValue, written: str = ""
+    ) -> str:
         """Show the verdict and the explanation; return the next move."""
         key = self.book.keys.get(question.id)
         lines = [self.paint(question.title, _BOLD), ""]
@@ -531,7 +533,7 @@ class Quiz:
             else:
                 lines.append(self.book.problems.get(question.id, "Saved."))
         else:
-            verdict = score(question, key, value)
+            verdict = score(question, key, value, written)
             if verdict.passed:
                 lines.append(
                     self.paint(f"Right: {verdict.score}/{verdict.max_score}", _GREEN)
