@@ -25,6 +25,7 @@ from typing import TextIO
 from grader.quiz.answers import (
     ANSWERS_FILE,
     AnswerExists,
+    check_text,
     AnswersFile,
     read_answers,
     save_answer,
@@ -168,7 +169,12 @@ class Quiz:
     # The session
 
     def run(self) -> int:
-        """Ask the questions; return 0 (progress is saved whatever happens)."""
+        """Ask the questions; return 0 (progress is saved whatever happens).
+
+        An answers file that is not UTF-8 text raises AnswersNotText before any
+        question is asked: nothing could be saved into it.
+        """
+        check_text(self.path)
         if write_template(self.path, self.bank):
             self.notice = f"Created {self.display_path()} for your answers."
         progress = self.progress()
