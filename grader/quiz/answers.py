@@ -80,7 +80,7 @@ class AnswersNotText(Exception):
 
 
 def read_text(path: Path) -> str:
-    """Return the answers file's text for rewriting; raise AnswersNotText if not UTF-8."""
+    """Return the text of the answers file; raise AnswersNotText if not UTF-8."""
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")

@@ -25,8 +25,8 @@ from typing import TextIO
 from grader.quiz.answers import (
     ANSWERS_FILE,
     AnswerExists,
-    check_text,
     AnswersFile,
+    check_text,
     read_answers,
     save_answer,
     write_template,
