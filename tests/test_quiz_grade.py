@@ -177,6 +177,16 @@ def test_withheld_keys_without_keys_scores_nothing_and_says_why(tmp_path: Path) 
     assert "answer keys are withheld" in quiz["error"]
     assert f"9 of {len(BANK.ids)} questions answered" in quiz["error"]
     assert "line 10:" in quiz["error"]
+    # Without keys, every answer is still read against its question.
+    assert (
+        "line 9: `count-layers` cannot be read: `three` is not a whole number"
+        in quiz["error"]
+    )
+    assert "line 11: no question has the id `no-such-question`" in quiz["error"]
+    assert "image-read-only" not in quiz["error"]
+    unanswered = quiz["error"].split("Not answered (0 points each): ")[1]
+    assert "docker-run-steps" in unanswered and "workdir" in unanswered
+    assert "image-vs-container" not in unanswered
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])

@@ -201,12 +201,40 @@ def file_check(bank: Bank, answers: AnswersFile, book: KeyBook) -> CheckResult:
 
 
 def withheld_message(bank: Bank, answers: AnswersFile) -> str:
-    """Say why nothing is scored when the keys are withheld, and what was read."""
-    answered = sum(1 for question_id in bank.ids if question_id in answers.answers)
+    """Say why nothing is scored when the keys are withheld, and what was read.
+
+    No key is needed to tell whether an answer can be read for its question, so
+    every line is checked as the graded run will check it, and the questions still
+    open are listed: the student can fix both before CI scores the quiz.
+    """
+    unreadable = []
+    for question in bank.questions:
+        given = answers.answers.get(question.id)
+        if given is None:
+            continue
+        try:
+            read_answer(question, given.text)
+        except AnswerError as error:
+            unreadable.append(
+                f"line {given.line}: `{question.id}` cannot be read: {error}; it"
+                " would score 0"
+            )
+    unanswered = [
+        question_id for question_id in bank.ids if question_id not in answers.answers
+    ]
+    answered = len(bank.ids) - len(unanswered)
     lines = [
         "The quiz's answer keys are withheld in this assignment, so it is scored only"
         " where your teacher supplies them (in CI). Your answers are read from"
         f" quiz/{ANSWERS_FILE}: {answered} of {len(bank.ids)} questions answered.",
     ]
     lines += answers.problems
+    lines += unreadable
+    if unanswered:
+        lines.append(f"Not answered (0 points each): {', '.join(unanswered)}.")
+    if answers.problems or unreadable:
+        lines.append(
+            "Fix the lines named above (each is `question-id: answer`; quiz/README.md"
+            " shows how to write each kind of answer) before CI grades the quiz."
+        )
     return "\n".join(lines)
