@@ -22,7 +22,7 @@ from grader.engine.labels import RunIdentity
 from grader.plugin import ExerciseResult, GradingPlugin
 from grader.quiz import command as quiz_command
 from grader.quiz.grading import SELECTOR as QUIZ_SELECTOR
-from grader.quiz.grading import grade_quiz, has_quiz
+from grader.quiz.grading import grade_quiz, has_quiz, terminal_checks
 from grader.quiz.keys import keys_given
 from grader.reports.json_report import write_json
 from grader.reports.model import GradingReport
@@ -289,7 +289,8 @@ def run_grade(args: argparse.Namespace) -> int:
         terminal.heading(quiz.id, quiz.title)
         if quiz.error:
             terminal.exercise_error(quiz)
-        for check in quiz.checks:
+        # One line for all the questions not answered, not a block for each.
+        for check in terminal_checks(quiz):
             terminal.listen("check_done", check)
         results.append(quiz)
     report = GradingReport(results, identity.run_id, time.monotonic() - started, engine)

@@ -125,6 +125,27 @@ def test_quiz_lines_appear_in_the_terminal_and_other_reports(tmp_path: Path) -> 
     assert "image-read-only" in junit.read_text()
 
 
+def test_the_terminal_lists_unanswered_questions_on_one_line(tmp_path: Path) -> None:
+    root = lay_out_quiz(tmp_path)
+    template = run_brickyard("quiz", "--root", str(root), "--template")
+    assert template.returncode == 0, template.stderr
+
+    graded = run_brickyard("grade", "quiz", "--root", str(root), env=NO_ENGINE)
+
+    assert graded.returncode == 0, graded.stderr
+    assert len(graded.stdout.splitlines()) < 20, graded.stdout
+    assert f"FAIL   0/{BANK.max_score}  {len(BANK.ids)} questions not answered" in (
+        graded.stdout
+    )
+    listed = graded.stdout.split("Not answered, 0 points each: ")[1].split(".\n")[0]
+    assert listed.split(", ") == BANK.ids
+    assert graded.stdout.count("docker-run-steps") == 1
+    # Every other report keeps one result per question.
+    found = checks(graded)
+    assert len(found) == len(BANK.ids) + 1 and "unanswered" not in found
+    assert found["docker-run-steps"]["feedback"].startswith("Not answered")
+
+
 def test_a_missing_answers_file_scores_zero_and_says_how_to_start(
     tmp_path: Path,
 ) -> None:

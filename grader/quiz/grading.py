@@ -8,6 +8,7 @@ cannot be read, unknown question ids) and lists the questions not yet answered.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from grader.checks.result import CheckResult
@@ -23,6 +24,10 @@ from grader.quiz.keys import KEYS_PATH, KeyBook, KeysError, find_keys, load_keys
 from grader.quiz.scoring import AnswerError, Key, read_answer, score, show
 
 QUIZ_ID = "quiz"
+#: How the feedback of a question not answered starts.
+NOT_ANSWERED = "Not answered"
+#: The id of the terminal's one line for every question not answered.
+UNANSWERED_ID = "unanswered"
 QUIZ_TITLE = "Concepts quiz"
 #: The selector that picks the quiz in `brickyard grade quiz`.
 SELECTOR = "quiz"
@@ -95,6 +100,50 @@ def grade_quiz(
     return result
 
 
+def terminal_checks(result: ExerciseResult) -> list[CheckResult]:
+    """The quiz's checks for the terminal: the unanswered questions on one line.
+
+    A fresh answers file would otherwise print a FAIL block per question. Every
+    other report keeps one result per question.
+    """
+    unanswered = [
+        check
+        for check in result.checks
+        if check.kind.startswith("quiz_")
+        and check.id != "answers-file"
+        and not check.evidence
+        and check.feedback.startswith(NOT_ANSWERED)
+    ]
+    if not unanswered:
+        return list(result.checks)
+    shown = [check for check in result.checks if check not in unanswered]
+    for index, check in enumerate(shown):
+        if check.id == "answers-file":
+            # Its list of the questions not answered is the line added below.
+            feedback = check.feedback.split("; not answered (0 points each)")[0]
+            shown[index] = replace(check, feedback=feedback.rstrip(".") + ".")
+    ids = ", ".join(check.id for check in unanswered)
+    line = CheckResult(
+        exercise=QUIZ_ID,
+        id=UNANSWERED_ID,
+        title=f"{len(unanswered)} questions not answered",
+        kind="quiz_unanswered",
+        status="failed",
+        score=0,
+        max_score=sum(check.max_score for check in unanswered),
+        feedback=f"Not answered, 0 points each: {ids}.",
+        hint=(
+            "Answer them with `nox -s quiz` (it starts at the first one not"
+            f" answered), or add `question-id: ANSWER` lines to quiz/{ANSWERS_FILE}."
+        ),
+    )
+    position = next(
+        (index for index, check in enumerate(shown) if check.id == "answers-file"),
+        len(shown),
+    )
+    return [*shown[:position], line, *shown[position:]]
+
+
 def show_key(key: Key) -> str:
     assert key.value is not None
     return show(key.value)
@@ -124,7 +173,7 @@ def grade_question(
     )
     if given is None:
         base.feedback = (
-            "Not answered, so it scores 0. Answer it with `nox -s quiz`, or add the"
+            f"{NOT_ANSWERED}, so it scores 0. Answer it with `nox -s quiz`, or add the"
             f" line `{question.id}: ANSWER` to quiz/{ANSWERS_FILE}."
         )
         return base
