@@ -317,7 +317,9 @@ class Quiz:
         return lines
 
     def wrap(self, text: str, indent: int) -> list[str]:
-        lines = textwrap.wrap(text, self.width() - indent) or [""]
+        # Question ids are joined by dashes: a line must not break inside one.
+        width = self.width() - indent
+        lines = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
         return [lines[0]] + [" " * indent + line for line in lines[1:]]
 
     def draw(self, lines: list[str], footer: str) -> None:
