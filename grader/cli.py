@@ -22,7 +22,8 @@ from grader.engine.labels import RunIdentity
 from grader.plugin import ExerciseResult, GradingPlugin
 from grader.quiz import command as quiz_command
 from grader.quiz.grading import SELECTOR as QUIZ_SELECTOR
-from grader.quiz.grading import grade_quiz, has_quiz
+from grader.quiz.grading import grade_quiz, has_quiz, terminal_checks
+from grader.quiz.keys import keys_given
 from grader.reports.json_report import write_json
 from grader.reports.model import GradingReport
 from grader.reports.terminal import TerminalReport
@@ -48,6 +49,8 @@ EXIT_GRADED, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_STOPPED, EXIT_INTERRUPTED = (
     4,
     130,
 )
+#: Quiz keys were given (--quiz-keys, BRICKYARD_QUIZ_KEYS) but could not grade it.
+EXIT_QUIZ_KEYS = 5
 
 
 class GradingStopped(Exception):
@@ -276,19 +279,30 @@ def run_grade(args: argparse.Namespace) -> int:
                 results = grade_folders(copies, client, identity, terminal, layers)
         elif client:
             results = grade_folders(chosen, client, identity, terminal, layers)
+    status = EXIT_GRADED
     if with_quiz:
         quiz_keys = getattr(args, "quiz_keys", None)
         quiz = grade_quiz(root, quiz_keys, solutions=args.solutions)
+        # CI that supplies keys must not pass silently with the quiz ungraded.
+        if quiz.error and keys_given(quiz_keys):
+            status = EXIT_QUIZ_KEYS
         terminal.heading(quiz.id, quiz.title)
         if quiz.error:
             terminal.exercise_error(quiz)
-        for check in quiz.checks:
+        # One line for all the questions not answered, not a block for each.
+        for check in terminal_checks(quiz):
             terminal.listen("check_done", check)
         results.append(quiz)
     report = GradingReport(results, identity.run_id, time.monotonic() - started, engine)
     terminal.summary(report)
     write_reports(args, report, terminal)
-    return EXIT_GRADED
+    if status == EXIT_QUIZ_KEYS:
+        print(
+            "brickyard: the quiz keys given could not grade the quiz (see `quiz`"
+            " above); exit status 5",
+            file=sys.stderr,
+        )
+    return status
 
 
 def write_reports(
