@@ -144,7 +144,7 @@ def test_the_export_keeps_what_students_need(template: Path) -> None:
     assert (template / "scripts" / "provision-engine").stat().st_mode & 0o111
 
     readme = (template / "README.md").read_text()
-    for needed in ("pip install --user nox", "nox -s grade", "Try:", "nox -s quiz"):
+    for needed in ("pipx install nox", "nox -s grade", "Try:", "nox -s quiz"):
         assert needed in readme
     assert all(f"exercises/{name}/README.md" in readme for name in exercises)
 
