@@ -94,7 +94,7 @@ def prepare(session: nox.Session) -> None:
 
 @nox.session
 def grade(session: nox.Session) -> None:
-    """Grade the exercises: `nox -s grade -- [01 ...] [--json FILE] [--solutions]`."""
+    """Grade the exercises: `nox -s grade -- [01 ...] [--json FILE] [-v]`."""
     prepare(session)
     session.run("brickyard", "grade", *session.posargs)
 
@@ -115,10 +115,8 @@ def watch(session: nox.Session) -> None:
 
 @nox.session
 def hint(session: nox.Session) -> None:
-    """Show the hints of one exercise, failing checks first: `nox -s hint -- 03`."""
+    """Show an exercise's hints, failing checks first: `nox -s hint [-- 03]`."""
     install(session)
-    if not session.posargs:
-        session.error("Name the exercise: `nox -s hint -- 03` (a number or a name).")
     session.run("brickyard", "hint", *session.posargs)
 
 
