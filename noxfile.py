@@ -155,11 +155,21 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-ra", "-m", "serial", env=env)
 
 
+BENCHMARKS = ("determinism", "hostile", "bulk")
+
+
 @nox.session
 def benchmark(session: nox.Session) -> None:
-    """Grade every solution ten times and print how many results differed."""
+    """Measure: `-- determinism [--runs N]`, `-- hostile [CASE ...]`, `-- bulk`."""
     prepare(session)
+    if session.posargs and session.posargs[0] in BENCHMARKS:
+        name, *arguments = session.posargs
+        session.run("python", f"benchmarks/{name}.py", *arguments)
+        return
+    # All three; any arguments go to the determinism benchmark.
     session.run("python", "benchmarks/determinism.py", *session.posargs)
+    session.run("python", "benchmarks/hostile.py")
+    session.run("python", "benchmarks/bulk.py")
 
 
 @nox.session
@@ -176,6 +186,17 @@ def template(session: nox.Session) -> None:
         session.error("Name the folder to write: `nox -s template -- OUT`.")
     install(session)
     session.run("brickyard", "template", *session.posargs)
+
+
+@nox.session
+def bulk(session: nox.Session) -> None:
+    """Grade a class into a gradebook: `nox -s bulk -- DIR [-j N] [--reports]`."""
+    if not session.posargs:
+        session.error(
+            "Name the folder of submissions (one per student): `nox -s bulk -- DIR`."
+        )
+    prepare(session)
+    session.run("brickyard", "bulk", *session.posargs)
 
 
 @nox.session

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import docker
 import pytest
-import yaml
 
 from grader.checks.result import CheckResult
 from grader.plugin import ExerciseResult
@@ -25,10 +24,9 @@ from grader.reports.model import GradingReport
 from grader.spec import load_exercise
 from grader.teacher.bulk import Graded, fingerprint, grader_digest, prepare_reference
 from grader.teacher.classreport import print_summary, render_html, summarize
-from grader.teacher.export import export_template
 from grader.teacher.specs import load_reference
 from tests.conftest import REPO, run_brickyard
-from tests.teacher_trees import lay_solutions, snapshot_repository
+from tests.teacher_trees import make_class
 
 EXERCISES = ["01-first-image", "03-dockerignore"]
 
@@ -36,34 +34,7 @@ EXERCISES = ["01-first-image", "03-dockerignore"]
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The teacher's template and a class of four: solved, starter, tampered, broken."""
-    base = tmp_path_factory.mktemp("class")
-    source = snapshot_repository(base / "teacher", EXERCISES)
-    template = base / "template"
-    export_template(source, template)
-    submissions = base / "submissions"
-    submissions.mkdir()
-
-    lay_solutions(template, source, submissions / "alice")
-    shutil.copytree(template, submissions / "bob")
-    # Carol solved 01, kept the starter of 03 and emptied its spec, and changed the
-    # grader.
-    carol = lay_solutions(template, source, submissions / "carol")
-    shutil.rmtree(carol / "exercises/03-dockerignore")
-    shutil.copytree(
-        template / "exercises/03-dockerignore", carol / "exercises/03-dockerignore"
-    )
-    (carol / "exercises/03-dockerignore/exercise.yaml").write_text(
-        yaml.safe_dump({"id": "03-dockerignore", "checks": []})
-    )
-    cli = carol / "grader/cli.py"
-    cli.write_text(cli.read_text() + "\n# grading is easy now\n")
-    dave = submissions / "dave"
-    (dave / "exercises/01-first-image").mkdir(parents=True)
-    (dave / "exercises/01-first-image/Dockerfile").write_text(
-        "FRM python\nRUN exit 3\n"
-    )
-    (dave / "notes.bin").write_bytes(os.urandom(64))
-    return template, submissions
+    return make_class(tmp_path_factory.mktemp("class"), EXERCISES)
 
 
 def starter_score(template: Path, exercise_id: str) -> int:
