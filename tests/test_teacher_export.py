@@ -254,6 +254,20 @@ def test_the_lock_covers_specs_and_grader_and_the_workflow_pins_it(
     assert "grader/teacher/integrity.py" in lock.files
     assert "grader/cli.py" in lock.files
     assert "noxfile.py" in lock.files
+    # What the exercises give the student to build on is recorded; their answers not.
+    given = {path for path, role in lock.roles.items() if role == "given"}
+    expected = {
+        "exercises/01-first-image/app.py",
+        "exercises/03-dockerignore/.env",
+        "exercises/05-multi-stage/brickwall.c",
+    }
+    assert expected <= given
+    assert any(path.startswith("exercises/02-layer-caching/wheels/") for path in given)
+    assert not {
+        "exercises/01-first-image/Dockerfile",
+        "exercises/03-dockerignore/.dockerignore",
+        "exercises/12-registry/release.env",
+    } & set(lock.files)
     assert any(path.startswith("quiz/bank/") for path in lock.texts)
     workflow = (template / ".github/workflows/classroom.yml").read_text()
     assert lock.digest in workflow
