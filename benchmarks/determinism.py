@@ -38,8 +38,8 @@ def grade_once(selectors: list[str]) -> tuple[float, dict[str, Any] | None, str]
         try:
             return seconds, json.loads(report.read_text()), ""
         except (OSError, ValueError):
-            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-            return seconds, None, f"exit status {done.returncode}: {last}"
+            first = (done.stderr.strip().splitlines() or ["(no output)"])[0]
+            return seconds, None, f"exit status {done.returncode}: {first}"
 
 
 def main() -> int:
