@@ -173,7 +173,12 @@ def test_classroom_workflow_has_a_runner_per_exercise() -> None:
 
     workflow = yaml.safe_load(render_classroom_workflow(folders))
 
-    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    job = workflow["jobs"]["run-autograding-tests"]
+    # The teacher reveals after_due_date checks by setting a variable, no edit.
+    assert job["env"]["BRICKYARD_AFTER_DUE_DATE"] == (
+        "${{ vars.BRICKYARD_AFTER_DUE_DATE }}"
+    )
+    steps = job["steps"]
     reporter = steps[-1]
     runners = reporter["with"]["runners"].split(",")
     assert runners == [f"ex{folder.name[:2]}" for folder in folders]
