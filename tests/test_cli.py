@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -314,3 +315,29 @@ def test_quiet_hides_passing_checks_and_verbose_shows_their_evidence(
     assert "PASS" in verbose.stdout and "build seconds:" in verbose.stdout
     assert "urllib3" not in verbose.stderr + verbose.stdout
     assert "docker.utils" not in verbose.stderr
+
+
+@pytest.mark.engine
+def test_a_binary_dockerfile_echoed_by_the_engine_reaches_no_report_raw(
+    engine: object, tmp_path: Path
+) -> None:
+    root = lay_out_case(tmp_path / "tree", "01-first-image", None)
+    # The engine quotes the bad line back: escapes that clear the screen and set
+    # the window title, NUL bytes (which make XML invalid) and a stray C1 byte.
+    (root / "exercises" / "01-first-image" / "Dockerfile").write_bytes(
+        b"FROM python:3.11-slim-bookworm\n\x7fELF\x02\x01\x1b[2J\x1b]0;owned\x07"
+        b"\x00\x00\x9b31m\n"
+    )
+    junit = tmp_path / "junit.xml"
+
+    graded = run_brickyard("grade", "--root", str(root), "--junit", str(junit))
+
+    builds = next(
+        check
+        for check in graded.exercise("01-first-image")["checks"]
+        if check["id"] == "builds"
+    )
+    assert "unknown instruction" in builds["feedback"]
+    for text in (graded.stdout, builds["feedback"], junit.read_text()):
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), repr(text)
+    ET.parse(junit)
