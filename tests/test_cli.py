@@ -341,3 +341,14 @@ def test_a_binary_dockerfile_echoed_by_the_engine_reaches_no_report_raw(
     for text in (graded.stdout, builds["feedback"], junit.read_text()):
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), repr(text)
     ET.parse(junit)
+
+
+def test_readme_lists_every_exit_status() -> None:
+    from grader import cli
+
+    readme = (REPO / "README.md").read_text()
+    statuses = [value for name, value in vars(cli).items() if name.startswith("EXIT_")]
+
+    assert len(statuses) == 7
+    for status in statuses:
+        assert f"\n| {status} | " in readme, status
