@@ -115,6 +115,11 @@ def test_gradescope_results_have_the_documented_fields(report: GradingReport) ->
         )
     assert sum(test["score"] for test in results["tests"]) == report.score
     assert results["tests"][-1]["visibility"] == "hidden"
+    # The run's own output is always shown: it counts the visible checks only.
+    assert results["output"] == (
+        "brickyard graded 1 exercise(s): 3/7 points, and 2 points in checks shown"
+        " later."
+    )
 
 
 def test_classroom_runner_is_base64_json_with_integer_points(
