@@ -88,6 +88,8 @@ class GradingReport:
                 clean_check(check)
             if exercise.error:
                 exercise.error = clean_text(exercise.error)
+            # Layer instructions are the student's RUN lines, as the engine keeps them.
+            exercise.images = clean_value(exercise.images)
 
     @property
     def score(self) -> int:
