@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -45,6 +47,11 @@ class HttpParams:
     env: dict[str, str] = field(default_factory=dict)
     #: Mounts for a container of its own.
     mounts: list[MountParams] = field(default_factory=list)
+    #: Build arguments for an image of its own (`docker build --build-arg`), built
+    #: from the same context and run in a container of its own. They replace the
+    #: exercise's `image.build_args`; `{}` builds with none, so the Dockerfile's
+    #: ARG defaults apply.
+    build_args: dict[str, str] | None = None
 
 
 @check_kind("http_response", Need.CONTAINER, HttpParams)
@@ -54,7 +61,10 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
     The grader waits for the port to accept connections (up to the exercise's
     `container.startup_timeout`), sends one GET and compares status and body. With
     `env` or `mounts` it starts a container of its own, so a runtime `-e` override or
-    a bind-mounted config file can be graded by what the app then serves.
+    a bind-mounted config file can be graded by what the app then serves. With
+    `build_args` the image is built again with those arguments instead of the
+    exercise's, so a build ARG is graded by what the app shows: a value written
+    into ENV by hand serves the same whatever `--build-arg` says, and fails.
 
     Example:
         - id: serves
@@ -65,15 +75,22 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
             port: 8000
             body_contains: Hello
     """
-    if params.env or params.mounts:
+    evidence: dict[str, object] = {
+        "request": f"GET http://<container>:{params.port}{params.path}"
+    }
+    if params.build_args is not None:
+        evidence["built with"] = shown_build_args(params.build_args)
+        running = session.start(
+            env=params.env,
+            mounts=mounts_for(session, params.mounts),
+            image_id=variant_image(session, params.build_args),
+        )
+    elif params.env or params.mounts:
         running = session.start(
             env=params.env, mounts=mounts_for(session, params.mounts)
         )
     else:
         running = session.container()
-    evidence: dict[str, object] = {
-        "request": f"GET http://<container>:{params.port}{params.path}"
-    }
     if params.env:
         evidence["run with"] = " ".join(f"-e {k}={v}" for k, v in params.env.items())
     answer, failure = request(session, running, params.port, params.path, evidence)
@@ -100,6 +117,31 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
         " expected.",
         evidence,
     )
+
+
+def variant_image(session: ExerciseSession, build_args: dict[str, str]) -> str:
+    """Build the student's image with other build args, once per set; return its id."""
+    session.image()  # When the exercise's own build fails, that is the reason shown.
+    key = "build-args:" + json.dumps(build_args, sort_keys=True)
+
+    def build() -> str:
+        name = "args-" + hashlib.sha256(key.encode()).hexdigest()[:10]
+        result = session.build_variant(session.context, name, build_args)
+        if not result.ok or result.image_id is None:
+            raise Unavailable(
+                f"the image did not build with {shown_build_args(build_args)}:"
+                f" {result.error}",
+                {"build log (last lines)": result.log_tail()},
+            )
+        return result.image_id
+
+    return session.shared(key, build)
+
+
+def shown_build_args(build_args: dict[str, str]) -> str:
+    """Show build args as the `docker build` options that set them."""
+    options = [f"--build-arg {name}={value}" for name, value in build_args.items()]
+    return " ".join(options) or "no --build-arg (the ARG defaults)"
 
 
 def request(
