@@ -228,10 +228,17 @@ class StopParams:
 
     #: Seconds within which `docker stop` must have stopped the container.
     within: float = 3.0
-    #: The stop timeout given to `docker stop` before it kills the container.
+    #: The stop timeout given to `docker stop` before it kills the container; at
+    #: least `within` + 2 s is used, so a slow stop is measured, not cut short.
     grace: int = 5
     #: A port to wait for before stopping, so the app is surely running.
     port: int | None = None
+
+
+#: The exit code of a process killed by SIGKILL (128 + 9), as the engine reports it.
+KILLED = 137
+#: How an image may name SIGTERM in STOPSIGNAL; unset means SIGTERM too.
+SIGTERM_NAMES = {"", "SIGTERM", "TERM", "15"}
 
 
 @check_kind("stops_promptly", Need.OWN_CONTAINER, StopParams)
@@ -239,10 +246,17 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     """`docker stop` stops the container within N s: its main process gets SIGTERM.
 
     A container of its own is started, given time to listen on `port`, and stopped
-    with `docker stop`; the time it takes is measured. An exec-form CMD or ENTRYPOINT
-    (or a shell form that `exec`s the app) lets the app receive SIGTERM and exit at
-    once; with `/bin/sh` as PID 1 the signal is lost and Docker kills the container
-    after the timeout. The evidence shows PID 1's command line.
+    with `docker stop`, whose timeout is the larger of `grace` and `within` + 2 s;
+    the time it takes and the exit code are measured. An exec-form CMD or
+    ENTRYPOINT (or a shell form that `exec`s the app) lets the app receive SIGTERM
+    and exit at once; with `/bin/sh` as PID 1 the signal is lost and Docker kills
+    the container after the timeout. A container that was killed fails however
+    fast it went (exit code 137, as `STOPSIGNAL SIGKILL` makes it), and so does an
+    image whose STOPSIGNAL is SIGKILL; another STOPSIGNAL that the app exits on
+    (SIGINT, say) is a graceful stop and passes. The check needs an exercise app
+    that exits on SIGTERM: a process that installs no handler for it, as PID 1,
+    ignores it.
+    The evidence shows PID 1's command line and the image's STOPSIGNAL.
 
     Example:
         - id: stops-promptly
@@ -253,9 +267,12 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
             within: 3
             port: 8000
     """
+    stop_signal = str(
+        (session.image_attrs().get("Config") or {}).get("StopSignal") or ""
+    )
     running = session.start()
     container = running.container
-    evidence: dict[str, object] = {}
+    evidence: dict[str, object] = {"STOPSIGNAL": stop_signal or "(unset: SIGTERM)"}
     if params.port is not None:
         if (
             running.wait_for_port(
@@ -294,19 +311,45 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     code = containers.exit_code(container)
     evidence["seconds to stop"] = round(seconds, 2)
     evidence["exit code"] = code
+    pid1 = evidence.get("PID 1", "?")
+    if stop_signal.upper().removeprefix("SIG") in ("KILL", "9"):
+        return Outcome(
+            False,
+            f"The image sets STOPSIGNAL {stop_signal}, so `docker stop` kills the"
+            " app at once (exit code"
+            f" {code}) instead of asking it to stop with SIGTERM: remove the"
+            " STOPSIGNAL line and let SIGTERM reach the app.",
+            evidence,
+        )
+    if code == KILLED:
+        how = (
+            "after the timeout: SIGTERM did not reach the app"
+            if seconds > params.within
+            else "rather than stopped by SIGTERM"
+        )
+        return Outcome(
+            False,
+            f"The container was killed (exit code {KILLED}) {seconds:.1f} s after"
+            f" `docker stop`, {how}. PID 1 was `{pid1}`.",
+            evidence,
+        )
     if seconds <= params.within:
+        signal_name = (
+            "SIGTERM"
+            if stop_signal.upper() in SIGTERM_NAMES
+            else f"its STOPSIGNAL {stop_signal}"
+        )
         return Outcome(
             True,
-            f"The container stopped {seconds:.1f} s after `docker stop`: its main"
-            " process received SIGTERM and exited.",
+            f"The container stopped {seconds:.1f} s after `docker stop` with exit"
+            f" code {code}: its main process received {signal_name} and exited.",
             evidence,
         )
     return Outcome(
         False,
-        f"The container took {seconds:.1f} s to stop (limit {params.within:g} s) and"
-        " was"
-        f" killed (exit code {code}): SIGTERM did not reach the app. PID 1 was"
-        f" `{evidence.get('PID 1', '?')}`.",
+        f"The container took {seconds:.1f} s to stop (limit {params.within:g} s)"
+        f" and exited with code {code}: SIGTERM reached the app late. PID 1 was"
+        f" `{pid1}`.",
         evidence,
     )
 
