@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import tarfile
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from grader.checks.registry import (
     check_kind,
     sentences,
 )
-from grader.engine import files
+from grader.engine import files, image_bytes
 from grader.engine.session import ExerciseSession
 
 
@@ -297,14 +298,7 @@ def layer_count(session: ExerciseSession, params: LayerParams) -> Outcome:
             max_added: 4
     """
     total = len((session.image_attrs().get("RootFS") or {}).get("Layers") or [])
-    base = base_image_of(session)
-    base_layers = 0
-    if base is not None:
-        try:
-            base_attrs = session.client.images.get(base).attrs
-        except docker.errors.ImageNotFound:
-            raise Unavailable(f"the base image {base} is not on the engine") from None
-        base_layers = len((base_attrs.get("RootFS") or {}).get("Layers") or [])
+    base_layers = base_layer_count(session)
     added = total - base_layers
     evidence = {"layers": total, "base layers": base_layers, "added layers": added}
     problems = []
@@ -317,6 +311,92 @@ def layer_count(session: ExerciseSession, params: LayerParams) -> Outcome:
     if problems:
         return Outcome(False, sentences(problems), evidence)
     return Outcome(True, f"The image adds {added} layers to its base.", evidence)
+
+
+@dataclass(frozen=True)
+class WasteParams:
+    """Which paths may not be written in one layer and removed in a later one."""
+
+    #: Globs of the paths whose wasted bytes count (`/var/lib/apt/lists/*`); `*`
+    #: crosses folders. None given: every path counts.
+    paths: list[str] = field(default_factory=list)
+    #: The most those paths may waste, in MB (10^6 bytes).
+    max_wasted_mb: float = 1.0
+
+
+@check_kind("layer_waste", Need.IMAGE, WasteParams)
+def layer_waste(session: ExerciseSession, params: WasteParams) -> Outcome:
+    """Files written in one layer are not deleted or overwritten in a later one.
+
+    A layer keeps every file its step wrote, so a file that a later step deletes is
+    hidden yet still shipped. The layers the Dockerfile adds to its final stage's
+    base are read (grader/engine/image_bytes.py) and the bytes of every path that
+    more than one of them holds are counted, as dive counts wasted bytes. Cleaning
+    up in the RUN that downloads, never writing the files, or a multi-stage build all
+    pass; a clean-up in a RUN of its own fails, naming the paths.
+
+    Example:
+        - id: same-layer
+          kind: layer_waste
+          title: The package lists are removed in the RUN that downloads them
+          points: 2
+          params:
+            paths: ["/var/lib/apt/lists/*", "/var/cache/apt/*"]
+            max_wasted_mb: 1
+    """
+    attrs = session.image_attrs()
+    all_layers, source = image_bytes.read_layers(session.client, attrs)
+    skip = base_layer_count(session)
+    waste = image_bytes.measure_waste(all_layers[skip:])
+    counted = [
+        item
+        for item in waste.paths
+        if not params.paths
+        or any(fnmatch.fnmatchcase(item.path, glob) for glob in params.paths)
+    ]
+    total = sum(item.size for item in counted)
+    evidence: dict[str, object] = {
+        "wasted (MB)": megabytes(total),
+        "layers read": f"{len(all_layers) - skip} above the base, from {source}",
+        "paths counted": ", ".join(params.paths) or "every path",
+    }
+    # Folders and empty files count no bytes; naming them would only hide the rest.
+    counted = [item for item in counted if item.size > 0]
+    if counted:
+        evidence["paths that waste most"] = "\n".join(
+            f"{megabytes(item.size):>7} MB  {item.path} (in {item.layers} layers)"
+            for item in counted[:8]
+        )
+    if total <= params.max_wasted_mb * 1e6:
+        return Outcome(
+            True,
+            f"{megabytes(total)} MB is written in one layer and removed in a later"
+            f" one, within the {params.max_wasted_mb:g} MB allowed.",
+            evidence,
+        )
+    shown = ", ".join(item.path for item in counted[:3])
+    more = f" and {len(counted) - 3} more" if len(counted) > 3 else ""
+    return Outcome(
+        False,
+        f"{megabytes(total)} MB of files are written in one layer and deleted or"
+        f" overwritten in a later one ({shown}{more}), more than the"
+        f" {params.max_wasted_mb:g} MB allowed: the later step hides them, but the"
+        " image still ships every copy. Remove them in the same RUN that writes"
+        " them.",
+        evidence,
+    )
+
+
+def base_layer_count(session: ExerciseSession) -> int:
+    """Return how many layers the final stage's base image has (0 for scratch)."""
+    base = base_image_of(session)
+    if base is None:
+        return 0
+    try:
+        base_attrs = session.client.images.get(base).attrs
+    except docker.errors.ImageNotFound:
+        raise Unavailable(f"the base image {base} is not on the engine") from None
+    return len((base_attrs.get("RootFS") or {}).get("Layers") or [])
 
 
 @dataclass(frozen=True)
