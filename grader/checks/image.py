@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import io
+import json
 import tarfile
 from dataclasses import dataclass, field
 
@@ -71,15 +72,26 @@ class ImageConfigParams:
     healthcheck: bool = False
     #: Text the image's default command (ENTRYPOINT and CMD together) must contain.
     command_contains: str | None = None
+    #: The image's USER, exactly (`app`, `1000:1000`); `root`, `0` and `0:0` are
+    #: all root, and so is no USER at all.
+    user: str | None = None
+    #: The image's CMD, exactly, as an exec-form list (`["python3", "app.py"]`); a
+    #: shell-form CMD is stored as `["/bin/sh", "-c", "..."]` and does not match.
+    cmd: list[str] | None = None
+    #: The image's ENTRYPOINT, exactly, as an exec-form list; `[]` means none.
+    entrypoint: list[str] | None = None
 
 
 @check_kind("image_config", Need.IMAGE, ImageConfigParams)
 def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome:
-    """The image's configuration: ports, env, workdir, labels, user, health check.
+    """The image's settings: ports, env, workdir, labels, user, command, health check.
 
     Read from `docker image inspect` of the built image, so it does not matter how
-    the Dockerfile sets a value (`ENV A=1 B=2` or two ENV lines, `EXPOSE 8000/tcp`,
-    a USER by name or number); only fields given in params are checked.
+    the Dockerfile sets a value (`ENV A=1 B=2` or two ENV lines, `EXPOSE 8000/tcp`);
+    only fields given in params are checked. `user_not_root` takes a USER by name or
+    number; `user` is exact but for root, which every spelling (`root`, `0`, `0:0`,
+    no USER) matches. `cmd` and `entrypoint` compare the stored lists, so a
+    shell-form CMD (stored as `["/bin/sh", "-c", ...]`) fails an exec-form `cmd`.
 
     Example:
         - id: exposes-port
@@ -124,12 +136,17 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
                     f"LABEL {name} is {image_labels.get(name, 'unset')!r}, expected"
                     f" {value!r}"
                 )
-    if params.user_not_root:
+    if params.user_not_root or params.user is not None:
         user = config.get("User") or ""
         measured["user"] = user or "(unset: root)"
-        if user.split(":")[0] in ("", "root", "0"):
+        if params.user_not_root and is_root(user):
             missing.append(
                 f"the image runs as {measured['user']} (add a USER that is not root)"
+            )
+        if params.user is not None and not same_user(user, params.user):
+            missing.append(
+                f"the image's USER is {measured['user']!r}, expected"
+                f" {params.user!r} (set it with `USER {params.user}`)"
             )
     if params.healthcheck:
         test = (config.get("Healthcheck") or {}).get("Test") or []
@@ -146,6 +163,19 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
                 f" {params.command_contains!r}"
             )
 
+    for name, wanted in (("CMD", params.cmd), ("ENTRYPOINT", params.entrypoint)):
+        if wanted is None:
+            continue
+        actual = list(config.get(name.title()) or [])
+        measured[name] = json.dumps(actual)
+        if actual != wanted:
+            missing.append(
+                f"{name} is {json.dumps(actual)}, expected {json.dumps(wanted)}"
+                f" (write `{name} {json.dumps(wanted)}` in exec form)"
+                if wanted
+                else f"{name} is {json.dumps(actual)}, expected none (remove it)"
+            )
+
     if missing:
         return Outcome(
             False,
@@ -157,6 +187,30 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
         "The image configuration holds everything the exercise asks for.",
         measured,
     )
+
+
+#: The names and numbers of the root user and group.
+ROOT = ("", "root", "0")
+
+
+def is_root(user: str) -> bool:
+    """Tell whether a USER value (`root`, `0`, `0:0`, empty) runs as root."""
+    return user.partition(":")[0] in ROOT
+
+
+def same_user(actual: str, wanted: str) -> bool:
+    """Compare USER values, with every spelling of root (and root's group) equal."""
+    actual_user, _, actual_group = actual.partition(":")
+    wanted_user, _, wanted_group = wanted.partition(":")
+    if is_root(actual_user) != is_root(wanted_user):
+        return False
+    if not is_root(wanted_user) and actual_user != wanted_user:
+        return False
+    if not wanted_group:
+        return True
+    if wanted_group in ROOT:
+        return actual_group in ROOT
+    return actual_group == wanted_group
 
 
 def base_image_of(session: ExerciseSession) -> str | None:
