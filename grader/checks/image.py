@@ -463,6 +463,10 @@ class FilesParams:
     absent: list[str] = field(default_factory=list)
     #: Paths the image's runtime user must not be able to write (the app's own files).
     not_writable: list[str] = field(default_factory=list)
+    #: Look for the `absent` paths in every layer too, not only in the final file
+    #: system: a file that a later step deletes is hidden, yet its layer still
+    #: ships it to whoever pulls the image.
+    absent_in_layers: bool = False
 
 
 @check_kind("image_files", Need.IMAGE, FilesParams)
@@ -472,7 +476,9 @@ def image_files(session: ExerciseSession, params: FilesParams) -> Outcome:
     The image is read through the archive API of a created container that never
     starts, so nothing of the student's runs. Writability is decided from each file's
     owner and mode against the uid and groups of the image's USER, as the kernel would,
-    so `chown root`, `chmod a-w`, or a user who owns nothing all pass.
+    so `chown root`, `chmod a-w`, or a user who owns nothing all pass. With
+    `absent_in_layers` every layer is searched for the `absent` paths as well, so a
+    secret copied in and `rm`-ed by a later RUN, still shipped, fails.
 
     Example:
         - id: no-secrets
@@ -502,12 +508,25 @@ def image_files(session: ExerciseSession, params: FilesParams) -> Outcome:
         for pattern in params.present:
             if not lookup(pattern):
                 problems.append(f"{pattern} is missing")
+        absent_found: set[str] = set()
         for pattern in params.absent:
             found = lookup(pattern)
             if found:
+                absent_found.add(pattern)
                 shown = ", ".join(entry.path for entry in found[:5])
                 problems.append(
                     f"{pattern} should not be in the image but is ({shown})"
+                )
+        if params.absent_in_layers:
+            hidden = hidden_in_layers(
+                session, [p for p in params.absent if p not in absent_found]
+            )
+            for pattern, (paths, layer) in hidden.items():
+                problems.append(
+                    f"{pattern} is deleted from the final file system, but layer"
+                    f" {layer} still holds it ({', '.join(paths[:5])}): keep it out of"
+                    " every layer (leave it out of COPY, list it in .dockerignore, or"
+                    " delete it in the RUN that writes it)"
                 )
         if params.not_writable:
             user = runtime_user(session, container)
@@ -527,6 +546,42 @@ def image_files(session: ExerciseSession, params: FilesParams) -> Outcome:
     return Outcome(
         True, "The image holds the files it should, and only those.", evidence
     )
+
+
+def hidden_in_layers(
+    session: ExerciseSession, patterns: list[str]
+) -> dict[str, tuple[list[str], str]]:
+    """Find the patterns that some layer of the image holds; say which layer.
+
+    The layers are walked oldest first as grader/engine/image_bytes.py reads them;
+    a pattern matches a path itself, a path below it, or (with glob characters) as
+    `fnmatch` does, `*` crossing folders.
+    """
+    if not patterns:
+        return {}
+    attrs = session.image_attrs()
+    layers, _ = image_bytes.read_layers(session.client, attrs)
+    found: dict[str, tuple[list[str], str]] = {}
+    for index, entries in enumerate(layers):
+        for pattern in patterns:
+            if pattern in found:
+                continue
+            paths = [
+                entry.path
+                for entry in entries
+                if not entry.whiteout and holds(pattern, entry.path)
+            ]
+            if paths:
+                found[pattern] = (paths, f"{index + 1} of {len(layers)}")
+    return found
+
+
+def holds(pattern: str, path: str) -> bool:
+    """Tell whether `path` is what `pattern` names, or lies below it."""
+    if files.is_glob(pattern):
+        return fnmatch.fnmatchcase(path, pattern)
+    clean = pattern.rstrip("/")
+    return path == clean or path.startswith(clean + "/")
 
 
 @dataclass(frozen=True)
