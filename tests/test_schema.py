@@ -96,3 +96,41 @@ def test_prompt_table_follows_the_spec(tmp_path: Path) -> None:
 
     assert "| The container answers HTTP on port 8000 | 5 |" in rendered
     assert rendered != (folder / "README.md").read_text()
+
+
+def test_prompt_table_shows_each_checks_own_parameters(tmp_path: Path) -> None:
+    folder = tmp_path / "01-first-image"
+    shutil.copytree(REPO / "exercises" / "01-first-image", folder)
+    spec = folder / "exercise.yaml"
+    spec.write_text(spec.read_text().replace("within: 3", "within: 4.5"))
+
+    rendered = render_prompt(folder)
+
+    stop_row = next(
+        line for line in rendered.splitlines() if line.startswith("| docker stop")
+    )
+    assert "Here: within 4.5 s, grace 5 s, port 8000." in stop_row
+    serve_row = next(
+        line
+        for line in rendered.splitlines()
+        if line.startswith("| The container answers")
+    )
+    assert "port 8000, status 200, body contains `Hello`" in serve_row
+
+
+def test_hidden_check_keeps_its_parameters_out_of_the_prompt(tmp_path: Path) -> None:
+    folder = tmp_path / "01-first-image"
+    shutil.copytree(REPO / "exercises" / "01-first-image", folder)
+    spec = folder / "exercise.yaml"
+    spec.write_text(
+        spec.read_text().replace(
+            "kind: stops_promptly\n", "kind: stops_promptly\n    visibility: hidden\n"
+        )
+    )
+
+    rendered = render_prompt(folder)
+
+    stop_row = next(
+        line for line in rendered.splitlines() if line.startswith("| docker stop")
+    )
+    assert "Here:" not in stop_row

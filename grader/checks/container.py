@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -45,6 +47,11 @@ class HttpParams:
     env: dict[str, str] = field(default_factory=dict)
     #: Mounts for a container of its own.
     mounts: list[MountParams] = field(default_factory=list)
+    #: Build arguments for an image of its own (`docker build --build-arg`), built
+    #: from the same context and run in a container of its own. They replace the
+    #: exercise's `image.build_args`; `{}` builds with none, so the Dockerfile's
+    #: ARG defaults apply.
+    build_args: dict[str, str] | None = None
 
 
 @check_kind("http_response", Need.CONTAINER, HttpParams)
@@ -54,7 +61,10 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
     The grader waits for the port to accept connections (up to the exercise's
     `container.startup_timeout`), sends one GET and compares status and body. With
     `env` or `mounts` it starts a container of its own, so a runtime `-e` override or
-    a bind-mounted config file can be graded by what the app then serves.
+    a bind-mounted config file can be graded by what the app then serves. With
+    `build_args` the image is built again with those arguments instead of the
+    exercise's, so a build ARG is graded by what the app shows: a value written
+    into ENV by hand serves the same whatever `--build-arg` says, and fails.
 
     Example:
         - id: serves
@@ -65,15 +75,22 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
             port: 8000
             body_contains: Hello
     """
-    if params.env or params.mounts:
+    evidence: dict[str, object] = {
+        "request": f"GET http://<container>:{params.port}{params.path}"
+    }
+    if params.build_args is not None:
+        evidence["built with"] = shown_build_args(params.build_args)
+        running = session.start(
+            env=params.env,
+            mounts=mounts_for(session, params.mounts),
+            image_id=variant_image(session, params.build_args),
+        )
+    elif params.env or params.mounts:
         running = session.start(
             env=params.env, mounts=mounts_for(session, params.mounts)
         )
     else:
         running = session.container()
-    evidence: dict[str, object] = {
-        "request": f"GET http://<container>:{params.port}{params.path}"
-    }
     if params.env:
         evidence["run with"] = " ".join(f"-e {k}={v}" for k, v in params.env.items())
     answer, failure = request(session, running, params.port, params.path, evidence)
@@ -100,6 +117,31 @@ def http_response(session: ExerciseSession, params: HttpParams) -> Outcome:
         " expected.",
         evidence,
     )
+
+
+def variant_image(session: ExerciseSession, build_args: dict[str, str]) -> str:
+    """Build the student's image with other build args, once per set; return its id."""
+    session.image()  # When the exercise's own build fails, that is the reason shown.
+    key = "build-args:" + json.dumps(build_args, sort_keys=True)
+
+    def build() -> str:
+        name = "args-" + hashlib.sha256(key.encode()).hexdigest()[:10]
+        result = session.build_variant(session.context, name, build_args)
+        if not result.ok or result.image_id is None:
+            raise Unavailable(
+                f"the image did not build with {shown_build_args(build_args)}:"
+                f" {result.error}",
+                {"build log (last lines)": result.log_tail()},
+            )
+        return result.image_id
+
+    return session.shared(key, build)
+
+
+def shown_build_args(build_args: dict[str, str]) -> str:
+    """Show build args as the `docker build` options that set them."""
+    options = [f"--build-arg {name}={value}" for name, value in build_args.items()]
+    return " ".join(options) or "no --build-arg (the ARG defaults)"
 
 
 def request(
@@ -186,10 +228,17 @@ class StopParams:
 
     #: Seconds within which `docker stop` must have stopped the container.
     within: float = 3.0
-    #: The stop timeout given to `docker stop` before it kills the container.
+    #: The stop timeout given to `docker stop` before it kills the container; at
+    #: least `within` + 2 s is used, so a slow stop is measured, not cut short.
     grace: int = 5
     #: A port to wait for before stopping, so the app is surely running.
     port: int | None = None
+
+
+#: The exit code of a process killed by SIGKILL (128 + 9), as the engine reports it.
+KILLED = 137
+#: How an image may name SIGTERM in STOPSIGNAL; unset means SIGTERM too.
+SIGTERM_NAMES = {"", "SIGTERM", "TERM", "15"}
 
 
 @check_kind("stops_promptly", Need.OWN_CONTAINER, StopParams)
@@ -197,10 +246,17 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     """`docker stop` stops the container within N s: its main process gets SIGTERM.
 
     A container of its own is started, given time to listen on `port`, and stopped
-    with `docker stop`; the time it takes is measured. An exec-form CMD or ENTRYPOINT
-    (or a shell form that `exec`s the app) lets the app receive SIGTERM and exit at
-    once; with `/bin/sh` as PID 1 the signal is lost and Docker kills the container
-    after the timeout. The evidence shows PID 1's command line.
+    with `docker stop`, whose timeout is the larger of `grace` and `within` + 2 s;
+    the time it takes and the exit code are measured. An exec-form CMD or
+    ENTRYPOINT (or a shell form that `exec`s the app) lets the app receive SIGTERM
+    and exit at once; with `/bin/sh` as PID 1 the signal is lost and Docker kills
+    the container after the timeout. A container that was killed fails however
+    fast it went (exit code 137, as `STOPSIGNAL SIGKILL` makes it), and so does an
+    image whose STOPSIGNAL is SIGKILL; another STOPSIGNAL that the app exits on
+    (SIGINT, say) is a graceful stop and passes. The check needs an exercise app
+    that exits on SIGTERM: a process that installs no handler for it, as PID 1,
+    ignores it.
+    The evidence shows PID 1's command line and the image's STOPSIGNAL.
 
     Example:
         - id: stops-promptly
@@ -211,9 +267,12 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
             within: 3
             port: 8000
     """
+    stop_signal = str(
+        (session.image_attrs().get("Config") or {}).get("StopSignal") or ""
+    )
     running = session.start()
     container = running.container
-    evidence: dict[str, object] = {}
+    evidence: dict[str, object] = {"STOPSIGNAL": stop_signal or "(unset: SIGTERM)"}
     if params.port is not None:
         if (
             running.wait_for_port(
@@ -252,19 +311,45 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     code = containers.exit_code(container)
     evidence["seconds to stop"] = round(seconds, 2)
     evidence["exit code"] = code
+    pid1 = evidence.get("PID 1", "?")
+    if stop_signal.upper().removeprefix("SIG") in ("KILL", "9"):
+        return Outcome(
+            False,
+            f"The image sets STOPSIGNAL {stop_signal}, so `docker stop` kills the"
+            " app at once (exit code"
+            f" {code}) instead of asking it to stop with SIGTERM: remove the"
+            " STOPSIGNAL line and let SIGTERM reach the app.",
+            evidence,
+        )
+    if code == KILLED:
+        how = (
+            "after the timeout: SIGTERM did not reach the app"
+            if seconds > params.within
+            else "rather than stopped by SIGTERM"
+        )
+        return Outcome(
+            False,
+            f"The container was killed (exit code {KILLED}) {seconds:.1f} s after"
+            f" `docker stop`, {how}. PID 1 was `{pid1}`.",
+            evidence,
+        )
     if seconds <= params.within:
+        signal_name = (
+            "SIGTERM"
+            if stop_signal.upper() in SIGTERM_NAMES
+            else f"its STOPSIGNAL {stop_signal}"
+        )
         return Outcome(
             True,
-            f"The container stopped {seconds:.1f} s after `docker stop`: its main"
-            " process received SIGTERM and exited.",
+            f"The container stopped {seconds:.1f} s after `docker stop` with exit"
+            f" code {code}: its main process received {signal_name} and exited.",
             evidence,
         )
     return Outcome(
         False,
-        f"The container took {seconds:.1f} s to stop (limit {params.within:g} s) and"
-        " was"
-        f" killed (exit code {code}): SIGTERM did not reach the app. PID 1 was"
-        f" `{evidence.get('PID 1', '?')}`.",
+        f"The container took {seconds:.1f} s to stop (limit {params.within:g} s)"
+        f" and exited with code {code}: SIGTERM reached the app late. PID 1 was"
+        f" `{pid1}`.",
         evidence,
     )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import io
+import json
 import tarfile
 from dataclasses import dataclass, field
 
@@ -18,7 +20,7 @@ from grader.checks.registry import (
     check_kind,
     sentences,
 )
-from grader.engine import files
+from grader.engine import files, image_bytes
 from grader.engine.session import ExerciseSession
 
 
@@ -70,15 +72,26 @@ class ImageConfigParams:
     healthcheck: bool = False
     #: Text the image's default command (ENTRYPOINT and CMD together) must contain.
     command_contains: str | None = None
+    #: The image's USER, exactly (`app`, `1000:1000`); `root`, `0` and `0:0` are
+    #: all root, and so is no USER at all.
+    user: str | None = None
+    #: The image's CMD, exactly, as an exec-form list (`["python3", "app.py"]`); a
+    #: shell-form CMD is stored as `["/bin/sh", "-c", "..."]` and does not match.
+    cmd: list[str] | None = None
+    #: The image's ENTRYPOINT, exactly, as an exec-form list; `[]` means none.
+    entrypoint: list[str] | None = None
 
 
 @check_kind("image_config", Need.IMAGE, ImageConfigParams)
 def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome:
-    """The image's configuration: ports, env, workdir, labels, user, health check.
+    """The image's settings: ports, env, workdir, labels, user, command, health check.
 
     Read from `docker image inspect` of the built image, so it does not matter how
-    the Dockerfile sets a value (`ENV A=1 B=2` or two ENV lines, `EXPOSE 8000/tcp`,
-    a USER by name or number); only fields given in params are checked.
+    the Dockerfile sets a value (`ENV A=1 B=2` or two ENV lines, `EXPOSE 8000/tcp`);
+    only fields given in params are checked. `user_not_root` takes a USER by name or
+    number; `user` is exact but for root, which every spelling (`root`, `0`, `0:0`,
+    no USER) matches. `cmd` and `entrypoint` compare the stored lists, so a
+    shell-form CMD (stored as `["/bin/sh", "-c", ...]`) fails an exec-form `cmd`.
 
     Example:
         - id: exposes-port
@@ -123,12 +136,17 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
                     f"LABEL {name} is {image_labels.get(name, 'unset')!r}, expected"
                     f" {value!r}"
                 )
-    if params.user_not_root:
+    if params.user_not_root or params.user is not None:
         user = config.get("User") or ""
         measured["user"] = user or "(unset: root)"
-        if user.split(":")[0] in ("", "root", "0"):
+        if params.user_not_root and is_root(user):
             missing.append(
                 f"the image runs as {measured['user']} (add a USER that is not root)"
+            )
+        if params.user is not None and not same_user(user, params.user):
+            missing.append(
+                f"the image's USER is {measured['user']!r}, expected"
+                f" {params.user!r} (set it with `USER {params.user}`)"
             )
     if params.healthcheck:
         test = (config.get("Healthcheck") or {}).get("Test") or []
@@ -145,6 +163,19 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
                 f" {params.command_contains!r}"
             )
 
+    for name, wanted in (("CMD", params.cmd), ("ENTRYPOINT", params.entrypoint)):
+        if wanted is None:
+            continue
+        actual = list(config.get(name.title()) or [])
+        measured[name] = json.dumps(actual)
+        if actual != wanted:
+            missing.append(
+                f"{name} is {json.dumps(actual)}, expected {json.dumps(wanted)}"
+                f" (write `{name} {json.dumps(wanted)}` in exec form)"
+                if wanted
+                else f"{name} is {json.dumps(actual)}, expected none (remove it)"
+            )
+
     if missing:
         return Outcome(
             False,
@@ -156,6 +187,30 @@ def image_config(session: ExerciseSession, params: ImageConfigParams) -> Outcome
         "The image configuration holds everything the exercise asks for.",
         measured,
     )
+
+
+#: The names and numbers of the root user and group.
+ROOT = ("", "root", "0")
+
+
+def is_root(user: str) -> bool:
+    """Tell whether a USER value (`root`, `0`, `0:0`, empty) runs as root."""
+    return user.partition(":")[0] in ROOT
+
+
+def same_user(actual: str, wanted: str) -> bool:
+    """Compare USER values, with every spelling of root (and root's group) equal."""
+    actual_user, _, actual_group = actual.partition(":")
+    wanted_user, _, wanted_group = wanted.partition(":")
+    if is_root(actual_user) != is_root(wanted_user):
+        return False
+    if not is_root(wanted_user) and actual_user != wanted_user:
+        return False
+    if not wanted_group:
+        return True
+    if wanted_group in ROOT:
+        return actual_group in ROOT
+    return actual_group == wanted_group
 
 
 def base_image_of(session: ExerciseSession) -> str | None:
@@ -297,14 +352,7 @@ def layer_count(session: ExerciseSession, params: LayerParams) -> Outcome:
             max_added: 4
     """
     total = len((session.image_attrs().get("RootFS") or {}).get("Layers") or [])
-    base = base_image_of(session)
-    base_layers = 0
-    if base is not None:
-        try:
-            base_attrs = session.client.images.get(base).attrs
-        except docker.errors.ImageNotFound:
-            raise Unavailable(f"the base image {base} is not on the engine") from None
-        base_layers = len((base_attrs.get("RootFS") or {}).get("Layers") or [])
+    base_layers = base_layer_count(session)
     added = total - base_layers
     evidence = {"layers": total, "base layers": base_layers, "added layers": added}
     problems = []
@@ -320,6 +368,92 @@ def layer_count(session: ExerciseSession, params: LayerParams) -> Outcome:
 
 
 @dataclass(frozen=True)
+class WasteParams:
+    """Which paths may not be written in one layer and removed in a later one."""
+
+    #: Globs of the paths whose wasted bytes count (`/var/lib/apt/lists/*`); `*`
+    #: crosses folders. None given: every path counts.
+    paths: list[str] = field(default_factory=list)
+    #: The most those paths may waste, in MB (10^6 bytes).
+    max_wasted_mb: float = 1.0
+
+
+@check_kind("layer_waste", Need.IMAGE, WasteParams)
+def layer_waste(session: ExerciseSession, params: WasteParams) -> Outcome:
+    """Files written in one layer are not deleted or overwritten in a later one.
+
+    A layer keeps every file its step wrote, so a file that a later step deletes is
+    hidden yet still shipped. The layers the Dockerfile adds to its final stage's
+    base are read (grader/engine/image_bytes.py) and the bytes of every path that
+    more than one of them holds are counted, as dive counts wasted bytes. Cleaning
+    up in the RUN that downloads, never writing the files, or a multi-stage build all
+    pass; a clean-up in a RUN of its own fails, naming the paths.
+
+    Example:
+        - id: same-layer
+          kind: layer_waste
+          title: The package lists are removed in the RUN that downloads them
+          points: 2
+          params:
+            paths: ["/var/lib/apt/lists/*", "/var/cache/apt/*"]
+            max_wasted_mb: 1
+    """
+    attrs = session.image_attrs()
+    all_layers, source = image_bytes.read_layers(session.client, attrs)
+    skip = base_layer_count(session)
+    waste = image_bytes.measure_waste(all_layers[skip:])
+    counted = [
+        item
+        for item in waste.paths
+        if not params.paths
+        or any(fnmatch.fnmatchcase(item.path, glob) for glob in params.paths)
+    ]
+    total = sum(item.size for item in counted)
+    evidence: dict[str, object] = {
+        "wasted (MB)": megabytes(total),
+        "layers read": f"{len(all_layers) - skip} above the base, from {source}",
+        "paths counted": ", ".join(params.paths) or "every path",
+    }
+    # Folders and empty files count no bytes; naming them would only hide the rest.
+    counted = [item for item in counted if item.size > 0]
+    if counted:
+        evidence["paths that waste most"] = "\n".join(
+            f"{megabytes(item.size):>7} MB  {item.path} (in {item.layers} layers)"
+            for item in counted[:8]
+        )
+    if total <= params.max_wasted_mb * 1e6:
+        return Outcome(
+            True,
+            f"{megabytes(total)} MB is written in one layer and removed in a later"
+            f" one, within the {params.max_wasted_mb:g} MB allowed.",
+            evidence,
+        )
+    shown = ", ".join(item.path for item in counted[:3])
+    more = f" and {len(counted) - 3} more" if len(counted) > 3 else ""
+    return Outcome(
+        False,
+        f"{megabytes(total)} MB of files are written in one layer and deleted or"
+        f" overwritten in a later one ({shown}{more}), more than the"
+        f" {params.max_wasted_mb:g} MB allowed: the later step hides them, but the"
+        " image still ships every copy. Remove them in the same RUN that writes"
+        " them.",
+        evidence,
+    )
+
+
+def base_layer_count(session: ExerciseSession) -> int:
+    """Return how many layers the final stage's base image has (0 for scratch)."""
+    base = base_image_of(session)
+    if base is None:
+        return 0
+    try:
+        base_attrs = session.client.images.get(base).attrs
+    except docker.errors.ImageNotFound:
+        raise Unavailable(f"the base image {base} is not on the engine") from None
+    return len((base_attrs.get("RootFS") or {}).get("Layers") or [])
+
+
+@dataclass(frozen=True)
 class FilesParams:
     """Paths that must or must not be in the image; globs (`*`, `?`, `[]`) allowed."""
 
@@ -329,6 +463,10 @@ class FilesParams:
     absent: list[str] = field(default_factory=list)
     #: Paths the image's runtime user must not be able to write (the app's own files).
     not_writable: list[str] = field(default_factory=list)
+    #: Look for the `absent` paths in every layer too, not only in the final file
+    #: system: a file that a later step deletes is hidden, yet its layer still
+    #: ships it to whoever pulls the image.
+    absent_in_layers: bool = False
 
 
 @check_kind("image_files", Need.IMAGE, FilesParams)
@@ -338,7 +476,9 @@ def image_files(session: ExerciseSession, params: FilesParams) -> Outcome:
     The image is read through the archive API of a created container that never
     starts, so nothing of the student's runs. Writability is decided from each file's
     owner and mode against the uid and groups of the image's USER, as the kernel would,
-    so `chown root`, `chmod a-w`, or a user who owns nothing all pass.
+    so `chown root`, `chmod a-w`, or a user who owns nothing all pass. With
+    `absent_in_layers` every layer is searched for the `absent` paths as well, so a
+    secret copied in and `rm`-ed by a later RUN, still shipped, fails.
 
     Example:
         - id: no-secrets
@@ -368,12 +508,25 @@ def image_files(session: ExerciseSession, params: FilesParams) -> Outcome:
         for pattern in params.present:
             if not lookup(pattern):
                 problems.append(f"{pattern} is missing")
+        absent_found: set[str] = set()
         for pattern in params.absent:
             found = lookup(pattern)
             if found:
+                absent_found.add(pattern)
                 shown = ", ".join(entry.path for entry in found[:5])
                 problems.append(
                     f"{pattern} should not be in the image but is ({shown})"
+                )
+        if params.absent_in_layers:
+            hidden = hidden_in_layers(
+                session, [p for p in params.absent if p not in absent_found]
+            )
+            for pattern, (paths, layer) in hidden.items():
+                problems.append(
+                    f"{pattern} is deleted from the final file system, but layer"
+                    f" {layer} still holds it ({', '.join(paths[:5])}): keep it out of"
+                    " every layer (leave it out of COPY, list it in .dockerignore, or"
+                    " delete it in the RUN that writes it)"
                 )
         if params.not_writable:
             user = runtime_user(session, container)
@@ -393,6 +546,42 @@ def image_files(session: ExerciseSession, params: FilesParams) -> Outcome:
     return Outcome(
         True, "The image holds the files it should, and only those.", evidence
     )
+
+
+def hidden_in_layers(
+    session: ExerciseSession, patterns: list[str]
+) -> dict[str, tuple[list[str], str]]:
+    """Find the patterns that some layer of the image holds; say which layer.
+
+    The layers are walked oldest first as grader/engine/image_bytes.py reads them;
+    a pattern matches a path itself, a path below it, or (with glob characters) as
+    `fnmatch` does, `*` crossing folders.
+    """
+    if not patterns:
+        return {}
+    attrs = session.image_attrs()
+    layers, _ = image_bytes.read_layers(session.client, attrs)
+    found: dict[str, tuple[list[str], str]] = {}
+    for index, entries in enumerate(layers):
+        for pattern in patterns:
+            if pattern in found:
+                continue
+            paths = [
+                entry.path
+                for entry in entries
+                if not entry.whiteout and holds(pattern, entry.path)
+            ]
+            if paths:
+                found[pattern] = (paths, f"{index + 1} of {len(layers)}")
+    return found
+
+
+def holds(pattern: str, path: str) -> bool:
+    """Tell whether `path` is what `pattern` names, or lies below it."""
+    if files.is_glob(pattern):
+        return fnmatch.fnmatchcase(path, pattern)
+    clean = pattern.rstrip("/")
+    return path == clean or path.startswith(clean + "/")
 
 
 @dataclass(frozen=True)

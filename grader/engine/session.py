@@ -111,19 +111,31 @@ class ExerciseSession:
             self._build = self.build_with_spec(self.context, self.tag, self.folder)
         return self._build
 
-    def build_variant(self, context: Path, name: str) -> BuildResult:
+    def build_variant(
+        self, context: Path, name: str, build_args: dict[str, str] | None = None
+    ) -> BuildResult:
         """Build another context (an edited copy, say) with the exercise's settings.
 
-        The image is tagged `brickyard-<exercise>-<name>:<run>` and removed, with the
-        images of its steps, when the session closes.
+        `build_args`, when given, replace the exercise's `image.build_args` (`{}`
+        builds with none, so the Dockerfile's ARG defaults apply). The image is
+        tagged `brickyard-<exercise>-<name>:<run>` and removed, with the images of
+        its steps, when the session closes.
         """
         tag = f"brickyard-{self.exercise.id}-{name}:{self.identity.run_id}"
-        result = self.build_with_spec(context, tag, context)
+        result = self.build_with_spec(context, tag, context, build_args)
         self._variants.append(result)
         return result
 
-    def build_with_spec(self, context: Path, tag: str, folder: Path) -> BuildResult:
+    def build_with_spec(
+        self,
+        context: Path,
+        tag: str,
+        folder: Path,
+        build_args: dict[str, str] | None = None,
+    ) -> BuildResult:
         """Build `context` into `tag` with the exercise's Dockerfile and build args.
+
+        `build_args`, when given, replace the exercise's own.
 
         Another grading run on the same engine may remove a cached step image this
         build is about to build on (the legacy builder holds no claim on its cache);
@@ -132,7 +144,7 @@ class ExerciseSession:
         """
         spec = self.exercise.image
         network_mode: str = spec.network
-        build_args = dict(spec.build_args)
+        build_args = dict(spec.build_args if build_args is None else build_args)
         if spec.network == "packages":
             try:
                 build_args["http_proxy"] = self.package_proxy()
@@ -259,13 +271,15 @@ class ExerciseSession:
         env: dict[str, str] | None = None,
         mounts: list[Mount] | None = None,
         command: list[str] | None = None,
+        image_id: str | None = None,
     ) -> RunningContainer:
         """Start a new container of the student's image; this session removes it.
 
         `env` is added to the exercise's environment (`docker run -e`); `mounts` are
-        volumes or bind mounts (`docker run --mount`).
+        volumes or bind mounts (`docker run --mount`); `image_id` starts another
+        image this session built (a variant) instead.
         """
-        image_id = self.image().image_id
+        image_id = image_id or self.image().image_id
         assert image_id is not None
         spec = self.exercise.container
         limits = containers.Limits(memory=spec.memory)
