@@ -931,7 +931,7 @@ def published_ports(session: ExerciseSession, params: PublishedParams) -> Outcom
         for target in tried:
             if target not in published[name]:
                 continue
-            line, problem = try_published(session, stack, state, name, target, params)
+            line, problem = try_published(stack, state, name, target, params)
             lines.append(line)
             if problem:
                 problems.append(problem)
@@ -972,7 +972,6 @@ def published_targets(stack: compose.Stack, service: str) -> list[str]:
 
 
 def try_published(
-    session: ExerciseSession,
     stack: compose.Stack,
     state: compose.ServiceState,
     name: str,

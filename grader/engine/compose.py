@@ -3,11 +3,14 @@
 A student's compose file runs through the `docker compose` command-line plugin with a
 second file that brickyard writes beside it (an override): it labels every service,
 image, volume and network with the run's labels, caps each service's memory, CPU and
-process count, publishes ports on 127.0.0.1 only and on ports the engine picks, and
-takes away the global names (`container_name`, a volume's `name`) that would collide
-with another run. Before anything runs, `refusals()` reads the normalized model from
-`docker compose config` and refuses what would reach outside the exercise: privileged
-services, the host's namespaces, the Docker socket, bind mounts outside the folder.
+process count, makes every network internal (unless the exercise allows egress; the
+host then reaches a service at its address on the network), publishes ports on
+127.0.0.1 only and on ports the engine picks, and takes away the global names
+(`container_name`, a volume's `name`) that would collide with another run. Before
+anything runs, `refusals()` reads the normalized model from `docker compose config`,
+and `file_refusals()` the files the student's file makes Compose read, and refuse
+what would reach outside the exercise: privileged services, the host's namespaces,
+the Docker socket, bind mounts and files outside the folder, sysctls.
 
 A service's `build:` is built by the grader's own builder, as a single image is
 (context guards, memory limit, the build's own cgroup, time limit, no network), into
