@@ -3,9 +3,9 @@
 A student's compose file runs through the `docker compose` command-line plugin with a
 second file that brickyard writes beside it (an override): it labels every service,
 image, volume and network with the run's labels, caps each service's memory, CPU and
-process count, makes every network internal (unless the exercise allows egress; the
-host then reaches a service at its address on the network), publishes ports on
-127.0.0.1 only and on ports the engine picks, and takes away the global names
+process count, makes every network internal unless the exercise allows egress (the
+host reaches a service at its address on the network, not by a host port), publishes
+ports on 127.0.0.1 only and on ports the engine picks, and takes away the global names
 (`container_name`, a volume's `name`) that would collide with another run. Before
 anything runs, `refusals()` reads the normalized model from `docker compose config`,
 and `file_refusals()` the files the student's file makes Compose read, and refuse
@@ -507,7 +507,7 @@ def line_of(node: yaml.Node | None, where: tuple[str | int, ...]) -> int | None:
     return line
 
 
-#: Why a namespace of the host is refused, and what to write instead.
+#: The fields that share a namespace of the host or of another container.
 _NAMESPACES = ("network_mode", "pid", "ipc", "uts", "userns_mode", "cgroup")
 
 
@@ -594,8 +594,9 @@ def service_refusals(name: str, service: dict[str, Any], home: Path) -> list[str
     if service.get("oom_kill_disable"):
         found.append(
             Refusal(
-                f"`{where}.oom_kill_disable` is true: a container over its memory"
-                " limit would then hang the host instead of being stopped; remove it",
+                f"`{where}.oom_kill_disable` is true: the kernel could then not stop"
+                " a container that reaches its memory limit, which would stall"
+                " instead; remove it",
                 *at,
                 "oom_kill_disable",
             )
