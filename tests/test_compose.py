@@ -87,16 +87,42 @@ def test_the_override_labels_every_service_image_volume_and_network() -> None:
 
     for settings in override["services"].values():
         assert settings["labels"] == LABELS
-    assert override["services"]["web"]["build"]["labels"] == LABELS
-    assert override["services"]["web"]["build"]["network"] == "none"
+    # The grader builds the image itself, so Compose gets no build to run.
+    assert isinstance(override["services"]["web"]["build"], compose.Drop)
     assert override["volumes"] == {"dbdata": {"labels": LABELS}}
     assert set(override["networks"]) == {"front", "back", "default"}
+
+
+def test_every_network_is_internal_unless_the_exercise_allows_egress() -> None:
+    closed = compose.override_for(config("complete"), LABELS, Limits(), "p")
+    opened = compose.override_for(config("complete"), LABELS, Limits(), "p", True)
+
+    assert {key: net["internal"] for key, net in closed["networks"].items()} == {
+        "front": True,
+        "back": True,
+        "default": True,
+    }
+    assert all("internal" not in net for net in opened["networks"].values())
+    # A missing name fails within a second, not the resolver's 10 s.
+    assert closed["services"]["web"]["dns_opt"] == ["timeout:1", "attempts:1"]
+    assert "dns_opt" not in opened["services"]["web"]
+
+
+@pytest.mark.parametrize("mode", ["bridge", "default"])
+def test_the_engines_default_network_is_refused(mode: str) -> None:
+    stack = {"services": {"web": {"image": "x", "network_mode": mode}}}
+
+    found = compose.refusals(stack, RECORDED_AT)
+
+    assert len(found) == 1
+    assert found[0].startswith(f"`services.web.network_mode` is `{mode}`")
+    assert "leave `network_mode` out" in found[0]
 
 
 def test_a_built_image_gets_a_run_scoped_tag() -> None:
     override = compose.override_for(config("complete"), LABELS, Limits(), "proj")
 
-    assert override["services"]["web"]["image"] == "proj-web"
+    assert override["services"]["web"]["image"] == "proj-web:latest"
     # Services that run a base image keep it.
     assert "image" not in override["services"]["db"]
 
@@ -186,6 +212,8 @@ def test_compose_accepts_the_override(tmp_path: Path, scenario: str | None) -> N
 
     merged = compose.load_config(compose.Project(project.name, folder, file, override))
 
+    assert merged["networks"]
+    assert all(network["internal"] for network in merged["networks"].values())
     for service in merged["services"].values():
         assert service["labels"]["brickyard.run"] == "r1"
         assert "container_name" not in service
@@ -421,7 +449,7 @@ def test_a_dockerfile_outside_the_folder_is_refused() -> None:
 
     assert compose.refusals(model, Path("/work/ex")) == [
         "`services.web.build.dockerfile` is ../../etc/passwd, which is outside the"
-        " exercise folder"
+        " exercise folder: keep the Dockerfile in the exercise folder"
     ]
 
 
@@ -499,3 +527,160 @@ def test_clean_removes_every_object_of_a_stack_whose_run_was_killed(
     for name in volumes:
         with pytest.raises(docker.errors.NotFound):
             engine.volumes.get(name)
+
+
+LIMITED_BUILD = """\
+services:
+  web:
+    build: .
+    command: ["sleep", "60"]
+"""
+# The step records which cgroup it ran in and the memory it was allowed.
+RECORDING_DOCKERFILE = """\
+FROM debian:bookworm-slim
+RUN grep pids /proc/self/cgroup > /pids.txt \\
+ && cat /sys/fs/cgroup/memory/memory.limit_in_bytes > /memory.txt
+"""
+
+
+@pytest.mark.engine
+def test_a_service_image_is_built_by_the_limited_builder_on_an_internal_network(
+    engine: docker.DockerClient, tmp_path: Path
+) -> None:
+    (tmp_path / "compose.yaml").write_text(LIMITED_BUILD)
+    (tmp_path / "Dockerfile").write_text(RECORDING_DOCKERFILE)
+    name = f"brickyard-test-build-{os.getpid()}"
+    project = compose.Project(name, tmp_path, tmp_path / "compose.yaml")
+    labels = {**LABELS, "brickyard.stack": name}
+    stack = compose.Stack(
+        engine, project, compose.load_config(project), labels, Limits()
+    )
+    try:
+        stack.start(build_timeout=120, up_timeout=60)
+        pids = stack.exec("web", ["cat", "/pids.txt"], timeout=30).stdout
+        memory = stack.exec("web", ["cat", "/memory.txt"], timeout=30).stdout
+        image = engine.images.get(f"{name}-web:latest")
+        selector: Filters = {"label": f"{compose.PROJECT_LABEL}={name}"}
+        networks = engine.networks.list(filters=selector)
+    finally:
+        stack.remove()
+
+    assert image.labels["brickyard.stack"] == name
+    assert [network.attrs["Internal"] for network in networks] == [True]
+    assert int(memory) == 1024**3
+    if Path("/sys/fs/cgroup/pids/brickyard").is_dir():
+        assert "/brickyard/build-" in pids
+    with pytest.raises(docker.errors.ImageNotFound):
+        engine.images.get(f"{name}-web:latest")
+
+
+@pytest.mark.engine
+def test_a_service_build_context_with_an_escaping_symlink_is_refused(
+    engine: docker.DockerClient, tmp_path: Path
+) -> None:
+    (tmp_path / "compose.yaml").write_text(LIMITED_BUILD)
+    (tmp_path / "Dockerfile").write_text("FROM debian:bookworm-slim\nCOPY . /app/\n")
+    (tmp_path / "secret").symlink_to("/etc/shadow")
+    name = f"brickyard-test-symlink-{os.getpid()}"
+    project = compose.Project(name, tmp_path, tmp_path / "compose.yaml")
+    stack = compose.Stack(
+        engine, project, compose.load_config(project), LABELS, Limits()
+    )
+    try:
+        with pytest.raises(Unavailable) as refused:
+            stack.start(build_timeout=60, up_timeout=30)
+    finally:
+        stack.remove()
+
+    assert "service web did not build" in str(refused.value)
+    assert "secret is a symbolic link to /etc/shadow" in str(refused.value)
+    assert stack.ps() == []
+
+
+# Each refused entry on a line of its own, so that its line is told from its section's.
+REFUSED_ENTRIES = """\
+services:
+  web:
+    image: python:3.11-slim-bookworm
+    sysctls:
+      net.core.somaxconn: "1024"
+    oom_kill_disable: true
+    pid: host
+    volumes:
+      - ./data:/data
+      - /etc:/x
+    env_file:
+      - ok.env
+      - ../outside.env
+    cap_add:
+      - NET_ADMIN
+  side:
+    extends:
+      file: ../outside.yaml
+      service: base
+    sysctls:
+      - net.ipv4.ip_forward=1
+    uts: host
+    label_file: ../outside.env
+"""
+
+
+@pytest.mark.engine
+def test_each_refusal_names_the_line_of_the_refused_entry(tmp_path: Path) -> None:
+    folder = tmp_path / "ex"
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(REFUSED_ENTRIES)
+    (folder / "ok.env").write_text("A=1\n")
+    (tmp_path / "outside.env").write_text("B=2\n")
+    (tmp_path / "outside.yaml").write_text(
+        "services:\n  base:\n    image: debian:bookworm-slim\n"
+    )
+    file = folder / "compose.yaml"
+    model = compose.load_config(compose.Project("brickyard-test-lines", folder, file))
+
+    found = [
+        compose.with_line(refusal, file) for refusal in compose.refusals(model, folder)
+    ] + compose.file_refusals(file, folder)
+
+    lines = {refusal.split(":", 1)[0]: refusal for refusal in found}
+    assert sorted(lines, key=lambda key: int(key.split()[-1])) == [
+        f"compose.yaml line {line}" for line in (5, 6, 7, 10, 13, 15, 18, 21, 22, 23)
+    ]
+    for line, field in (
+        (5, "`services.web.sysctls` sets net.core.somaxconn=1024"),
+        (6, "`services.web.oom_kill_disable` is true"),
+        (7, "`services.web.pid` is `host`"),
+        (10, "`services.web.volumes` mounts /etc, which is outside the exercise"),
+        (13, "`services.web.env_file` reads ../outside.env, which is outside"),
+        (15, "`services.web.cap_add` adds `NET_ADMIN`"),
+        (18, "`services.side.extends` reads ../outside.yaml, which is outside"),
+        (21, "`services.side.sysctls` sets net.ipv4.ip_forward=1"),
+        (22, "`services.side.uts` is `host`"),
+        (23, "`services.side.label_file` reads ../outside.env, which is outside"),
+    ):
+        assert lines[f"compose.yaml line {line}"].startswith(
+            f"compose.yaml line {line}: {field}"
+        )
+    # Each says why, and what to do instead.
+    for refusal in found:
+        assert any(step in refusal for step in ("remove", "keep", "use a")), refusal
+
+
+def test_an_included_file_outside_the_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "include:\n  - inner.yaml\n  - path: /srv/other.yaml\n"
+    )
+    (tmp_path / "inner.yaml").write_text(
+        "services:\n  web:\n    image: x\n    env_file: /etc/shadow\n"
+    )
+
+    found = compose.file_refusals(tmp_path / "compose.yaml", tmp_path)
+
+    assert sorted(found) == [
+        "compose.yaml line 3: `include.1.path` reads /srv/other.yaml, which is"
+        " outside the exercise folder: Compose would read that file of the grading"
+        " machine; keep the file in the exercise folder",
+        "inner.yaml line 4: `services.web.env_file` reads /etc/shadow, which is"
+        " outside the exercise folder: Compose would read that file of the grading"
+        " machine; keep the file in the exercise folder",
+    ]

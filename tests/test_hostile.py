@@ -5,15 +5,18 @@ checks it must fail, `error: true` when the exercise itself cannot be graded,
 `max_seconds`, the bound its grading must finish within, and `refused: true` when
 its compose file must be refused, naming the line, before anything runs. Cases that
 cannot live in the repository as files (25,000 files, an escaping symlink, binary
-garbage, names that are not UTF-8, an empty folder) are made by `SETUPS` in the
-temporary copy. All cases are graded in one run; afterwards the engine must answer,
-the grader's cgroup must be idle, and nothing of the run may remain.
+garbage, names that are not UTF-8, an empty folder, the address of the machine's
+default gateway) are made by `SETUPS` in the temporary copy. All cases are graded in
+one run; afterwards the engine must answer, the grader's cgroup must be idle, and
+nothing of the run may remain.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +38,20 @@ def many_files(folder: Path) -> None:
 
 def escaping_symlink(folder: Path) -> None:
     (folder / "secret").symlink_to("/etc/shadow")
+
+
+def default_gateway() -> str:
+    """The machine's default gateway: the next hop on its own network."""
+    for line in Path("/proc/net/route").read_text().splitlines()[1:]:
+        fields = line.split()
+        if len(fields) > 2 and fields[1] == "00000000" and fields[2] != "00000000":
+            return socket.inet_ntoa(struct.pack("<L", int(fields[2], 16)))
+    # No default route: a private address nothing answers at does as well.
+    return "10.255.255.1"
+
+
+def gateway_in_env(folder: Path) -> None:
+    (folder / ".env").write_text(f"GATEWAY={default_gateway()}\n")
 
 
 def binary_dockerfile(folder: Path) -> None:
@@ -59,6 +76,8 @@ def emptied(folder: Path) -> None:
 SETUPS: dict[str, Callable[[Path], None]] = {
     "07-huge-context": many_files,
     "08-symlink-escape": escaping_symlink,
+    "21-compose-symlink-escape": escaping_symlink,
+    "22-compose-egress": gateway_in_env,
     "11-binary-garbage": binary_dockerfile,
     "12-non-utf8-names": non_utf8_names,
     "13-empty-folder": emptied,

@@ -65,7 +65,7 @@ def open_stack(session: ExerciseSession) -> compose.Stack:
     refused = [
         compose.with_line(refusal, compose_file)
         for refusal in compose.refusals(config, session.folder)
-    ]
+    ] + compose.file_refusals(compose_file, session.folder)
     if refused:
         raise Unavailable(
             "the compose file was refused: " + "; ".join(refused),
@@ -77,6 +77,9 @@ def open_stack(session: ExerciseSession) -> compose.Stack:
         config,
         session.labels,
         containers.Limits(memory=session.exercise.container.memory),
+        on_step_image=session.ledger.add_image if session.ledger else None,
+        on_line=lambda line: session.report_progress(line, "build"),
+        egress=session.exercise.compose.egress,
     )
     # Registered before anything is created, so a failed start is cleaned up too.
     session.on_close(stack.remove)
@@ -879,13 +882,13 @@ class PublishedParams:
 def published_ports(session: ExerciseSession, params: PublishedParams) -> Outcome:
     """Only the listed services publish host ports, and those ports answer.
 
-    Which ports each running container publishes is read from the engine; each one
-    of a listed service is then tried from the host through the address that
-    `docker compose port` gives. The grader publishes on 127.0.0.1 and lets the
-    engine choose the host port, so any host port a student picks works alike. For
-    `tcp`, the service must also accept connections on its network address (the
-    engine's port proxy accepts any connection itself), so an app listening only
-    on 127.0.0.1 inside its container fails, as it would for a real client.
+    Which ports each running container publishes is read from its configuration
+    on the engine, so any host port a student picks works alike. Each one of a
+    listed service is then tried from the host at the container's address on the
+    stack's network, where a client's connection through a published port would
+    arrive (the stack's networks are internal, so the engine opens no host port).
+    An app listening only on 127.0.0.1 inside its container fails, as it would for
+    a real client.
 
     Example:
         - id: only-web-published
@@ -928,7 +931,7 @@ def published_ports(session: ExerciseSession, params: PublishedParams) -> Outcom
         for target in tried:
             if target not in published[name]:
                 continue
-            line, problem = try_published(session, stack, state, name, target, params)
+            line, problem = try_published(stack, state, name, target, params)
             lines.append(line)
             if problem:
                 problems.append(problem)
@@ -939,7 +942,7 @@ def published_ports(session: ExerciseSession, params: PublishedParams) -> Outcom
             for name, targets in published.items()
         ),
         "tried from the host": "\n".join(lines),
-        "note": "the grader publishes on 127.0.0.1 at a host port the engine picks",
+        "note": "the grader connects at the container's address on its network",
     }
     if problems:
         return Outcome(
@@ -969,7 +972,6 @@ def published_targets(stack: compose.Stack, service: str) -> list[str]:
 
 
 def try_published(
-    session: ExerciseSession,
     stack: compose.Stack,
     state: compose.ServiceState,
     name: str,
@@ -980,40 +982,29 @@ def try_published(
     port, _, protocol = target.partition("/")
     if protocol != "tcp":
         return f"{name} {target}: not tried (only TCP is)", ""
-    address = stack.port(name, int(port))
-    if address is None:
-        return f"{name} {target}: no host address", f"{name} {target} has no host port"
-    host, _, host_port = address.rpartition(":")
-    host = "127.0.0.1" if host in ("0.0.0.0", "", "::", "[::]") else host.strip("[]")
-    shown = f"{name} {target} at {host}:{host_port}"
+    host = stack.address(state)
+    if host is None:
+        return f"{name} {target}: no network address", f"{name} has no network address"
+    shown = f"{name} {target} at {host}:{port}"
     if params.answer == "http":
-        answer = containers.http_get(host, int(host_port), params.path, params.timeout)
+        answer = containers.http_get(host, int(port), params.path, params.timeout)
         if answer.status is None:
             return (
                 f"{shown}: no HTTP answer ({answer.error})",
                 f"{name} publishes {target}, but GET {params.path} got no answer"
-                f" through it ({answer.error}): does the app listen on 0.0.0.0 (not"
+                f" on it ({answer.error}): does the app listen on 0.0.0.0 (not"
                 " 127.0.0.1) and on that port?",
             )
         return f"{shown}: GET {params.path} answered {answer.status}", ""
     try:
-        with socket.create_connection((host, int(host_port)), params.timeout):
+        with socket.create_connection((host, int(port)), params.timeout):
             pass
     except OSError as error:
-        return f"{shown}: {error}", f"{name} {target} refused a connection ({error})"
-    control = compose.probe(
-        session.client,
-        state.container_id,
-        [compose.Target(name, int(port))],
-        stack.labels,
-        params.timeout,
-    )[0]
-    if not control.reachable:
         return (
-            f"{shown}: published, but inside the container {control.describe()}",
+            f"{shown}: {error}",
             f"{name} publishes {target}, but its app does not accept connections on"
-            f" the container's network address ({control.describe()}): does it"
-            " listen on 0.0.0.0 rather than 127.0.0.1?",
+            f" the container's network address ({error}): does it listen on 0.0.0.0"
+            " rather than 127.0.0.1?",
         )
     return f"{shown}: accepted a connection", ""
 

@@ -97,13 +97,15 @@ def build_image(
     limits: Limits = DEFAULT_LIMITS,
     on_step_image: Callable[[str], None] | None = None,
     on_line: Callable[[str], None] | None = None,
+    target: str | None = None,
 ) -> BuildResult:
     """Build `context` with `dockerfile` into `tag`, taking at most `timeout` s.
 
     `folder` is the exercise folder the context must stay in; the context is checked
     against the guards before anything is sent. `on_line` is called, from the thread
     that reads the engine's stream, with each line of build output as it arrives
-    (`Step 3/7 : RUN ...` among them), so a caller can show progress.
+    (`Step 3/7 : RUN ...` among them), so a caller can show progress. `target` is
+    the stage to stop at, as `docker build --target` names it.
     """
     result = BuildResult(tag=tag)
     if not (context / dockerfile).is_file():
@@ -137,6 +139,7 @@ def build_image(
                 labels=labels,
                 network_mode=network_mode,
                 buildargs=buildargs or {},
+                target=target,
                 rm=True,
                 forcerm=True,
                 decode=True,

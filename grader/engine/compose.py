@@ -3,15 +3,18 @@
 A student's compose file runs through the `docker compose` command-line plugin with a
 second file that brickyard writes beside it (an override): it labels every service,
 image, volume and network with the run's labels, caps each service's memory, CPU and
-process count, publishes ports on 127.0.0.1 only and on ports the engine picks, and
-takes away the global names (`container_name`, a volume's `name`) that would collide
-with another run. Before anything runs, `refusals()` reads the normalized model from
-`docker compose config` and refuses what would reach outside the exercise: privileged
-services, the host's namespaces, the Docker socket, bind mounts outside the folder.
+process count, makes every network internal unless the exercise allows egress (the
+host reaches a service at its address on the network, not by a host port), publishes
+ports on 127.0.0.1 only and on ports the engine picks, and takes away the global names
+(`container_name`, a volume's `name`) that would collide with another run. Before
+anything runs, `refusals()` reads the normalized model from `docker compose config`,
+and `file_refusals()` the files the student's file makes Compose read, and refuse
+what would reach outside the exercise: privileged services, the host's namespaces,
+the Docker socket, bind mounts and files outside the folder, sysctls.
 
-Builds go through Compose's own BuildKit client (the engine's built-in BuildKit, no
-buildx needed) with no network, so a legacy-builder machine and a Docker Desktop one
-build alike and a failed build leaves no intermediate images behind.
+A service's `build:` is built by the grader's own builder, as a single image is
+(context guards, memory limit, the build's own cgroup, time limit, no network), into
+a run-scoped tag that the override names; Compose then runs with `--no-build`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,8 +41,10 @@ from docker.models.containers import Container
 
 from grader.checks.registry import Unavailable
 from grader.engine import cleanup, labels
+from grader.engine.build import BuildResult, build_image
 from grader.engine.client import first_line
 from grader.engine.containers import Limits
+from grader.engine.session import lost_cache
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +78,8 @@ _PROJECT_NAME = re.compile(r"[^a-z0-9_-]+")
 _NOISE = re.compile(r"level=warning msg=.*(Bake|buildx|buildkit|compose builder)")
 #: The drivers a stack's volumes and networks may use: the engine's local ones.
 _PLAIN_DRIVERS = {"volumes": ("local",), "networks": ("bridge",)}
+#: Build settings only BuildKit has; the grader builds with the classic builder.
+_BUILDKIT_ONLY = ("additional_contexts", "secrets", "ssh", "cache_to", "platforms")
 
 
 @dataclass
@@ -140,11 +148,6 @@ def compose_environment() -> dict[str, str]:
     environment = {
         key: value for key, value in os.environ.items() if key not in _FOREIGN_SETTINGS
     }
-    # Without buildx, Compose falls back to its own BuildKit client, which works
-    # against the engine's built-in BuildKit (Engine 20.10 included); with buildx it
-    # builds through Bake. Either way no intermediate image is left behind, which the
-    # legacy builder (DOCKER_BUILDKIT=0) would do.
-    environment["DOCKER_BUILDKIT"] = "1"
     environment.setdefault("COMPOSE_ANSI", "never")
     environment.setdefault("COMPOSE_PROGRESS", "plain")
     return environment
@@ -279,172 +282,481 @@ def services_of(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # Refusals: what a compose file may not do on the grading machine.
 
 
+class Refusal(str):
+    """Why a compose file is refused, with the place in the file it is about.
+
+    `where` is the path to the refused entry itself, key by key, with a list
+    position (or a `KEY=value` entry's key) where the file has a list, so that the
+    line shown is that of the entry and not of the section holding it.
+    """
+
+    where: tuple[str | int, ...]
+
+    def __new__(cls, text: str, *where: str | int) -> Refusal:
+        refusal = super().__new__(cls, text)
+        refusal.where = where
+        return refusal
+
+
 def refusals(config: dict[str, Any], folder: Path) -> list[str]:
     """Return why this stack must not run on the grader's engine; empty when safe.
 
-    Each reason names the field, so a student can find it, and says why it is
-    refused. Bind mounts and build contexts inside the exercise folder are fine.
+    Each reason names the field, says why it is refused and what to do instead.
+    Bind mounts and build contexts inside the exercise folder are fine.
     """
     home = folder.resolve()
     found: list[str] = []
     for name, service in services_of(config).items():
-        found += service_refusals(f"services.{name}", service, home)
+        found += service_refusals(name, service, home)
     for kind in ("volumes", "networks", "secrets", "configs"):
         for name, item in (config.get(kind) or {}).items():
             where = f"{kind}.{name}"
             item = item or {}
             if item.get("external"):
                 found.append(
-                    f"`{where}` is external: the stack must create its own {kind}"
+                    Refusal(
+                        f"`{where}` is external: the stack must create its own"
+                        f" {kind}; remove `external: true`",
+                        kind,
+                        name,
+                        "external",
+                    )
                 )
             source = item.get("file")
             if source and not inside(source, home):
                 found.append(
-                    f"`{where}.file` reads {source}, which is outside the exercise"
-                    " folder"
+                    Refusal(
+                        f"`{where}.file` reads {source}, which is outside the exercise"
+                        " folder: keep the file in the exercise folder",
+                        kind,
+                        name,
+                        "file",
+                    )
                 )
             driver = item.get("driver")
             if driver and driver not in _PLAIN_DRIVERS.get(kind, (driver,)):
-                found.append(f"`{where}.driver` is `{driver}`: use the default driver")
+                found.append(
+                    Refusal(
+                        f"`{where}.driver` is `{driver}`: use the default driver",
+                        kind,
+                        name,
+                        "driver",
+                    )
+                )
             options = item.get("driver_opts") or {}
             if kind == "volumes" and (
                 "bind" in str(options.get("o", ""))
                 or (options.get("device") and options.get("type") != "tmpfs")
             ):
                 found.append(
-                    f"`{where}.driver_opts` mounts the host path"
-                    f" {options.get('device')}: use a plain named volume"
+                    Refusal(
+                        f"`{where}.driver_opts` mounts the host path"
+                        f" {options.get('device')}: use a plain named volume",
+                        kind,
+                        name,
+                        "driver_opts",
+                    )
                 )
     for key in ("models",):
         if config.get(key):
-            found.append(f"`{key}` needs tools the grader does not run")
+            found.append(
+                Refusal(f"`{key}` needs tools the grader does not run: remove it", key)
+            )
     return found
+
+
+def file_refusals(file: Path, folder: Path) -> list[str]:
+    """Return the refusals of what the file makes Compose read besides itself.
+
+    `env_file`, `label_file`, `extends.file` and `include` are read by Compose
+    while it loads the file, and leave no trace in the normalized model, so they
+    are read from the student's own YAML, and from the files it includes or
+    extends inside the folder.
+    """
+    home = folder.resolve()
+    found: list[str] = []
+    seen: set[Path] = set()
+    pending = [file.resolve()]
+    while pending and len(seen) < 20:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            model = yaml.safe_load(current.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            # `docker compose config` reports an unreadable file in its own words.
+            continue
+        if not isinstance(model, dict):
+            continue
+        reasons: list[str] = []
+        for path, where in read_files(model):
+            target = (current.parent / path).resolve()
+            shown = ".".join(str(step) for step in where[:3])
+            if "$" in path:
+                reasons.append(
+                    Refusal(
+                        f"`{shown}` names {path}, a path made of variables: write"
+                        " the path of a file in the exercise folder itself",
+                        *where,
+                    )
+                )
+            elif not inside(str(target), home):
+                reasons.append(
+                    Refusal(
+                        f"`{shown}` reads {path}, which is outside the exercise"
+                        " folder: Compose would read that file of the grading"
+                        " machine; keep the file in the exercise folder",
+                        *where,
+                    )
+                )
+            elif "extends" in where or (
+                where[0] == "include" and "env_file" not in where
+            ):
+                pending.append(target)
+        found += [with_line(reason, current) for reason in reasons]
+    return found
+
+
+def read_files(model: dict[str, Any]) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Return the other files a compose model names, each with where it names it."""
+    named: list[tuple[str, tuple[str | int, ...]]] = []
+    includes = model.get("include") or []
+    for index, entry in enumerate(includes if isinstance(includes, list) else []):
+        if isinstance(entry, str):
+            named.append((entry, ("include", index)))
+        elif isinstance(entry, dict):
+            for key in ("path", "env_file"):
+                paths = entry.get(key) or []
+                for position, path in enumerate(
+                    [paths] if isinstance(paths, str) else paths
+                ):
+                    step: tuple[str | int, ...] = (
+                        (key,) if isinstance(paths, str) else (key, position)
+                    )
+                    named.append((str(path), ("include", index, *step)))
+    services = model.get("services") or {}
+    for name, service in services.items() if isinstance(services, dict) else []:
+        if not isinstance(service, dict):
+            continue
+        for key in ("env_file", "label_file"):
+            value = service.get(key)
+            if isinstance(value, str):
+                named.append((value, ("services", name, key)))
+            for index, item in enumerate(value if isinstance(value, list) else []):
+                if isinstance(item, dict) and item.get("path"):
+                    named.append((str(item["path"]), ("services", name, key, index)))
+                elif isinstance(item, str):
+                    named.append((item, ("services", name, key, index)))
+        extends = service.get("extends")
+        if isinstance(extends, dict) and extends.get("file"):
+            named.append((str(extends["file"]), ("services", name, "extends", "file")))
+    return named
 
 
 def with_line(refusal: str, file: Path) -> str:
     """Prefix a refusal with the line of the student's file it is about.
 
-    A refusal names a field path in backticks (`services.web.volumes`); the line is
-    that of the deepest key of the path the file spells out itself.
+    A Refusal knows the path to its entry; a plain refusal names a field path in
+    backticks (`services.web.privileged`). The line is that of the deepest step of
+    the path the file spells out itself.
     """
-    path = refusal.split("`")[1] if refusal.count("`") >= 2 else ""
+    where: tuple[str | int, ...] = getattr(refusal, "where", ())
+    if not where:
+        path = refusal.split("`")[1] if refusal.count("`") >= 2 else ""
+        where = tuple(path.split("."))
     try:
         node = yaml.compose(file.read_text(encoding="utf-8", errors="replace"))
     except yaml.YAMLError:
         return refusal
-    line = None
-    for key in path.split("."):
-        if not isinstance(node, yaml.MappingNode):
-            break
-        found = next((pair for pair in node.value if pair[0].value == key), None)
-        if found is None:
-            break
-        line = found[0].start_mark.line + 1
-        node = found[1]
+    line = line_of(node, where)
     return f"{file.name} line {line}: {refusal}" if line else refusal
 
 
-def service_refusals(where: str, service: dict[str, Any], home: Path) -> list[str]:
+def line_of(node: yaml.Node | None, where: tuple[str | int, ...]) -> int | None:
+    """Return the line of the deepest step of `where` found under `node`."""
+    line = None
+    for step in where:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(
+                (pair for pair in node.value if pair[0].value == str(step)), None
+            )
+            if pair is None:
+                break
+            line = pair[0].start_mark.line + 1
+            node = pair[1]
+        elif isinstance(node, yaml.SequenceNode):
+            if isinstance(step, int):
+                node = node.value[step] if step < len(node.value) else None
+            else:
+                # A `KEY=value` list (sysctls, environment) names the entry by key.
+                node = next(
+                    (
+                        item
+                        for item in node.value
+                        if isinstance(item, yaml.ScalarNode)
+                        and str(item.value).split("=", 1)[0] == step
+                    ),
+                    None,
+                )
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+#: The fields that share a namespace of the host or of another container.
+_NAMESPACES = ("network_mode", "pid", "ipc", "uts", "userns_mode", "cgroup")
+
+
+def service_refusals(name: str, service: dict[str, Any], home: Path) -> list[str]:
     """Return the refusals of one service."""
+    at = ("services", name)
+    where = f"services.{name}"
     found: list[str] = []
     if service.get("privileged"):
         found.append(
-            f"`{where}.privileged` is true: such a container controls the host"
+            Refusal(
+                f"`{where}.privileged` is true: such a container controls the host;"
+                " remove it (nothing in an exercise needs it)",
+                *at,
+                "privileged",
+            )
         )
-    for key in ("network_mode", "pid", "ipc", "uts", "userns_mode", "cgroup"):
+    for key in _NAMESPACES:
         value = str(service.get(key) or "")
+        owner = "the host" if value == "host" else "a container outside the stack"
         if value == "host" or value.startswith("container:"):
             found.append(
-                f"`{where}.{key}` is `{value}`: the stack must keep to its own"
-                " namespaces"
+                Refusal(
+                    f"`{where}.{key}` is `{value}`: that shares a namespace of"
+                    f" {owner} with the service; remove `{key}` so the stack keeps to"
+                    " its own",
+                    *at,
+                    key,
+                )
             )
-    for key in ("cap_add", "devices", "device_cgroup_rules", "cgroup_parent"):
-        if service.get(key):
-            found.append(f"`{where}.{key}` is set: containers get no extra privileges")
-    for option in service.get("security_opt") or []:
+    if str(service.get("network_mode") or "") in ("bridge", "default"):
+        found.append(
+            Refusal(
+                f"`{where}.network_mode` is `{service['network_mode']}`: the engine's"
+                " default network reaches beyond the stack; leave `network_mode` out"
+                " and use the stack's own networks",
+                *at,
+                "network_mode",
+            )
+        )
+    for key in ("cap_add", "devices", "device_cgroup_rules"):
+        for index, value in enumerate(service.get(key) or []):
+            shown = value.get("source", value) if isinstance(value, dict) else value
+            found.append(
+                Refusal(
+                    f"`{where}.{key}` adds `{shown}`: containers get no extra"
+                    f" privileges; remove the entry",
+                    *at,
+                    key,
+                    index,
+                )
+            )
+    if service.get("cgroup_parent"):
+        found.append(
+            Refusal(
+                f"`{where}.cgroup_parent` is set: the grader places containers under"
+                " its own limits; remove it",
+                *at,
+                "cgroup_parent",
+            )
+        )
+    for index, option in enumerate(service.get("security_opt") or []):
         if "unconfined" in option or "disable" in option:
-            found.append(f"`{where}.security_opt` turns off confinement (`{option}`)")
+            found.append(
+                Refusal(
+                    f"`{where}.security_opt` turns off confinement (`{option}`):"
+                    " remove the entry",
+                    *at,
+                    "security_opt",
+                    index,
+                )
+            )
+    for key, value in sorted((service.get("sysctls") or {}).items()):
+        found.append(
+            Refusal(
+                f"`{where}.sysctls` sets {key}={value}: the grader runs containers"
+                " with the engine's kernel settings, and no exercise needs another;"
+                " remove the entry",
+                *at,
+                "sysctls",
+                str(key),
+            )
+        )
+    if service.get("oom_kill_disable"):
+        found.append(
+            Refusal(
+                f"`{where}.oom_kill_disable` is true: the kernel could then not stop"
+                " a container that reaches its memory limit, which would stall"
+                " instead; remove it",
+                *at,
+                "oom_kill_disable",
+            )
+        )
     if service.get("use_api_socket"):
-        found.append(f"`{where}.use_api_socket` hands the Docker engine to a container")
+        found.append(
+            Refusal(
+                f"`{where}.use_api_socket` hands the Docker engine to a container:"
+                " remove it",
+                *at,
+                "use_api_socket",
+            )
+        )
     if service.get("provider"):
-        found.append(f"`{where}.provider` runs a program on the grading machine")
-    for hook in (service.get("post_start") or []) + (service.get("pre_stop") or []):
-        if (hook or {}).get("privileged"):
-            found.append(f"`{where}` has a privileged lifecycle hook")
-    for mount in service.get("volumes") or []:
-        found += mount_refusals(where, mount, home)
-    for source in service.get("volumes_from") or []:
+        found.append(
+            Refusal(
+                f"`{where}.provider` runs a program on the grading machine: use"
+                " `image:` or `build:`",
+                *at,
+                "provider",
+            )
+        )
+    for key in ("post_start", "pre_stop"):
+        for index, hook in enumerate(service.get(key) or []):
+            if (hook or {}).get("privileged"):
+                found.append(
+                    Refusal(
+                        f"`{where}.{key}` has a privileged lifecycle hook: remove"
+                        " `privileged` from it",
+                        *at,
+                        key,
+                        index,
+                        "privileged",
+                    )
+                )
+    for index, mount in enumerate(service.get("volumes") or []):
+        found += mount_refusals(name, index, mount, home)
+    for index, source in enumerate(service.get("volumes_from") or []):
         if str(source).startswith("container:"):
             found.append(
-                f"`{where}.volumes_from` names `{source}`, a container outside the"
-                " stack"
+                Refusal(
+                    f"`{where}.volumes_from` names `{source}`, a container outside the"
+                    " stack: share a named volume between services instead",
+                    *at,
+                    "volumes_from",
+                    index,
+                )
             )
-    found += build_refusals(where, service.get("build"), home)
+    found += build_refusals(name, service.get("build"), home)
     replicas = max(
         int(service.get("scale") or 0),
         int((service.get("deploy") or {}).get("replicas") or 0),
     )
     if replicas > MAX_REPLICAS:
         found.append(
-            f"`{where}` asks for {replicas} replicas; the grader runs at most"
-            f" {MAX_REPLICAS}"
+            Refusal(
+                f"`{where}` asks for {replicas} replicas; the grader runs at most"
+                f" {MAX_REPLICAS}: ask for fewer",
+                *at,
+                "deploy" if (service.get("deploy") or {}).get("replicas") else "scale",
+            )
         )
     return found
 
 
-def mount_refusals(where: str, mount: dict[str, Any], home: Path) -> list[str]:
+def mount_refusals(
+    name: str, index: int, mount: dict[str, Any], home: Path
+) -> list[str]:
+    """Return the refusals of one entry of a service's `volumes`."""
+    at = ("services", name, "volumes", index)
+    where = f"services.{name}.volumes"
     kind = mount.get("type")
     source = str(mount.get("source") or "")
     if kind == "bind":
         if source.endswith("docker.sock"):
             return [
-                f"`{where}.volumes` mounts the Docker socket ({source}), which hands"
-                " the whole engine to a container"
+                Refusal(
+                    f"`{where}` mounts the Docker socket ({source}), which hands"
+                    " the whole engine to a container: remove the entry",
+                    *at,
+                )
             ]
         if not inside(source, home):
             return [
-                f"`{where}.volumes` mounts {source}, which is outside the exercise"
-                " folder: bind-mount files of the exercise, or use a named volume"
+                Refusal(
+                    f"`{where}` mounts {source}, which is outside the exercise"
+                    " folder: bind-mount files of the exercise, or use a named volume",
+                    *at,
+                )
             ]
     elif kind not in ("volume", "tmpfs"):
-        return [f"`{where}.volumes` uses a `{kind}` mount; use a volume or a bind"]
+        return [
+            Refusal(
+                f"`{where}` uses a `{kind}` mount: use a volume or a bind mount of"
+                " the exercise's files",
+                *at,
+            )
+        ]
     return []
 
 
-def build_refusals(where: str, build: dict[str, Any] | None, home: Path) -> list[str]:
+def build_refusals(name: str, build: dict[str, Any] | None, home: Path) -> list[str]:
+    """Return the refusals of one service's `build`."""
     if not build:
         return []
+    at = ("services", name, "build")
+    where = f"services.{name}"
     found: list[str] = []
-    contexts = {"context": build.get("context") or "."}
-    contexts |= {
-        f"additional_contexts.{name}": value
-        for name, value in (build.get("additional_contexts") or {}).items()
+    contexts: dict[str, tuple[Any, tuple[str, ...]]] = {
+        "context": (build.get("context") or ".", ("context",))
     }
-    for key, context in contexts.items():
+    contexts |= {
+        f"additional_contexts.{key}": (value, ("additional_contexts", key))
+        for key, value in (build.get("additional_contexts") or {}).items()
+    }
+    for key, (context, steps) in contexts.items():
         context = str(context)
         if "://" in context or context.startswith("git@"):
             found.append(
-                f"`{where}.build.{key}` is {context}: builds use the exercise's own"
-                " files, with no network"
+                Refusal(
+                    f"`{where}.build.{key}` is {context}: builds use the exercise's"
+                    " own files, with no network; point it at a folder of the"
+                    " exercise",
+                    *at,
+                    *steps,
+                )
             )
         elif not context.startswith(("service:", "docker-image:")) and not inside(
             context, home
         ):
             found.append(
-                f"`{where}.build.{key}` is {context}, which is outside the exercise"
-                " folder"
+                Refusal(
+                    f"`{where}.build.{key}` is {context}, which is outside the"
+                    " exercise folder: point it at a folder of the exercise",
+                    *at,
+                    *steps,
+                )
             )
     dockerfile = build.get("dockerfile")
     context = str(build.get("context") or ".")
     remote = "://" in context
     if dockerfile and not remote and not inside(f"{context}/{dockerfile}", home):
         found.append(
-            f"`{where}.build.dockerfile` is {dockerfile}, which is outside the"
-            " exercise folder"
+            Refusal(
+                f"`{where}.build.dockerfile` is {dockerfile}, which is outside the"
+                " exercise folder: keep the Dockerfile in the exercise folder",
+                *at,
+                "dockerfile",
+            )
         )
     for key in ("privileged", "entitlements", "ssh"):
         if build.get(key):
-            found.append(f"`{where}.build.{key}` is set: builds get no extra access")
+            found.append(
+                Refusal(
+                    f"`{where}.build.{key}` is set: builds get no extra access;"
+                    " remove it",
+                    *at,
+                    key,
+                )
+            )
     return found
 
 
@@ -481,12 +793,20 @@ _OverrideDumper.add_representer(
 
 
 def override_for(
-    config: dict[str, Any], object_labels: dict[str, str], limits: Limits, name: str
+    config: dict[str, Any],
+    object_labels: dict[str, str],
+    limits: Limits,
+    name: str,
+    egress: bool = False,
 ) -> dict[str, Any]:
-    """Return the override laid over the student's file for project `name`."""
+    """Return the override laid over the student's file for project `name`.
+
+    Without `egress`, every network of the stack is made internal: its services
+    reach each other by name, and nothing beyond the machine.
+    """
     services = services_of(config)
     built_images = {
-        str(service["image"]): f"{name}-{service_name}"
+        str(service["image"]): built_tag(name, service_name)
         for service_name, service in services.items()
         if service.get("build") and service.get("image")
     }
@@ -497,14 +817,18 @@ def override_for(
         if service.get("build"):
             # A run-scoped tag: a student's `image: python:3.11-slim-bookworm` next to
             # `build:` must not overwrite the base image on the grading machine.
-            settings["image"] = f"{name}-{service_name}"
-            settings["build"] = {
-                "labels": dict(object_labels),
-                "network": "none",
-                "pull": False,
-            }
+            settings["image"] = built_tag(name, service_name)
+            # The grader builds that image itself (Stack.build_service); Compose
+            # must never build, so the build section is taken away.
+            settings["build"] = Drop()
         elif str(service.get("image")) in built_images:
             settings["image"] = built_images[str(service["image"])]
+        if not egress and not service.get("network_mode"):
+            # On an internal network the engine's DNS never answers for a name it
+            # does not know (Engine 20.10 drops the query), so each lookup of a
+            # missing name would take the resolver's full 10 s; one try of 1 s
+            # keeps a service that looks up an unreachable name from stalling.
+            settings["dns_opt"] = ["timeout:1", "attempts:1"]
         if service.get("container_name"):
             settings["container_name"] = Drop()
         if service.get("ports"):
@@ -519,6 +843,8 @@ def override_for(
             if item.get("external"):
                 continue
             section[key] = {"labels": dict(object_labels)}
+            if kind == "networks" and not egress:
+                section[key]["internal"] = True
             # Compose names what the file does not name `<project>_<key>`; any other
             # name is global to the engine and is dropped.
             if "name" in item and item["name"] != f"{config.get('name')}_{key}":
@@ -526,6 +852,11 @@ def override_for(
         if section:
             override[kind] = section
     return override
+
+
+def built_tag(project: str, service: str) -> str:
+    """The tag the grader builds a service's image into: one per run and service."""
+    return f"{project}-{service}:latest"
 
 
 def local_port(port: dict[str, Any]) -> dict[str, Any]:
@@ -774,6 +1105,8 @@ class EventRecorder:
             self._process.wait(timeout=5)
         if self._reader is not None:
             self._reader.join(timeout=5)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
 class Stack:
@@ -786,8 +1119,19 @@ class Stack:
         config: dict[str, Any],
         object_labels: dict[str, str],
         limits: Limits,
+        on_step_image: Callable[[str], None] | None = None,
+        on_line: Callable[[str], None] | None = None,
+        egress: bool = False,
     ) -> None:
         self.client = client
+        #: Whether the stack's networks may reach beyond the machine.
+        self.egress = egress
+        #: Told of every step image a build makes (the run's ledger), and of every
+        #: line of build output (progress).
+        self.on_step_image = on_step_image
+        self.on_line = on_line
+        #: The builds of the services' images, in the order they ran.
+        self.builds: list[BuildResult] = []
         self.config = config
         self.labels = {**object_labels, STACK_LABEL: project.name}
         self.limits = limits
@@ -819,22 +1163,15 @@ class Stack:
         created; a stack whose containers exit or stay unhealthy is left for the
         checks to describe.
         """
-        override = override_for(self.config, self.labels, self.limits, self.name)
+        override = override_for(
+            self.config, self.labels, self.limits, self.name, self.egress
+        )
         assert self.project.override is not None
         self.project.override.write_text(dump_override(override), encoding="utf-8")
 
-        if any(service.get("build") for service in self.services.values()):
-            built = self.project.run("build", timeout=build_timeout)
-            if not built.ok:
-                raise Unavailable(
-                    "the stack's images did not build: "
-                    + (built.error_line() or built.outcome()),
-                    {
-                        "command": built.shown(),
-                        "exit": built.outcome(),
-                        "build log (last lines)": built.output_tail(20),
-                    },
-                )
+        for service_name, service in self.services.items():
+            if service.get("build"):
+                self.build_service(service_name, service["build"], build_timeout)
 
         with EventRecorder(self.name, up_timeout + 120) as recorder:
             self.first_up = self.up(timeout=up_timeout)
@@ -854,6 +1191,78 @@ class Stack:
                     "compose said": self.first_up.output_tail(),
                 },
             )
+
+    def build_service(
+        self, service: str, build: dict[str, Any], timeout: float
+    ) -> BuildResult:
+        """Build the image of `service` with the grader's own limited builder.
+
+        Compose's builder takes no memory, process or time limit and no parent
+        cgroup, and reads the context unchecked; the grader's builder guards the
+        context and builds under all of those, with no network, into the tag the
+        override gives the service (`up --no-build` then runs it). Raises
+        Unavailable when the image does not build.
+        """
+        unsupported = sorted(key for key in _BUILDKIT_ONLY if build.get(key))
+        if unsupported:
+            raise Unavailable(
+                f"`services.{service}.build` uses {', '.join(unsupported)}, which the"
+                " grader's builder (the classic `docker build`) does not offer:"
+                " build from a context folder and a Dockerfile only",
+                {"build": json.dumps(build, indent=1)[:600]},
+            )
+        context = Path(str(build.get("context") or self.project.folder))
+        dockerfile = str(build.get("dockerfile") or "Dockerfile")
+        if build.get("dockerfile_inline"):
+            written = self._scratch / f"{service}.Dockerfile"
+            written.write_text(str(build["dockerfile_inline"]), encoding="utf-8")
+            dockerfile = str(written)
+        arguments = {
+            str(key): str(value)
+            for key, value in (build.get("args") or {}).items()
+            if value is not None
+        }
+        if self.on_line:
+            self.on_line(f"building the image of service {service}")
+        for attempt in (1, 2):
+            result = build_image(
+                self.client,
+                context,
+                dockerfile,
+                built_tag(self.name, service),
+                self.labels,
+                timeout=timeout,
+                network_mode="none",
+                buildargs=arguments,
+                folder=self.project.folder,
+                limits=self.limits,
+                on_step_image=self.on_step_image,
+                on_line=self.on_line,
+                target=str(build["target"]) if build.get("target") else None,
+            )
+            # Another run on the engine may remove a cached step image this build
+            # builds on (the classic builder holds no claim on its cache): no fault
+            # of the student's, so such a build is tried once more, and logged.
+            if result.ok or attempt == 2 or not lost_cache(result.error or ""):
+                break
+            log.warning(
+                "build of service %s lost a cached layer (%s); retrying",
+                service,
+                result.error,
+            )
+            self.builds.append(result)
+        self.builds.append(result)
+        if not result.ok:
+            raise Unavailable(
+                f"the image of service {service} did not build: "
+                + (result.error or "").rstrip("."),
+                {
+                    "service": service,
+                    "context": str(context),
+                    "build log (last lines)": result.log_tail(20),
+                },
+            )
+        return result
 
     def up(self, *arguments: str, timeout: float) -> CommandResult:
         """Run `up --wait` (no build, no pull), giving up after `timeout` s."""
@@ -937,6 +1346,23 @@ class Stack:
         address = result.stdout.strip().splitlines()
         return address[0] if result.ok and address and address[0] != ":0" else None
 
+    def address(self, state: ServiceState) -> str | None:
+        """Return the container's IP address on the stack's networks, if it has one.
+
+        The stack's networks are internal, so the engine publishes no host port for
+        them; the host reaches a container at its address on the network instead.
+        """
+        container = self.container(state)
+        if container is None:
+            return None
+        networks = (container.attrs.get("NetworkSettings") or {}).get("Networks")
+        addresses = [
+            str(settings.get("IPAddress"))
+            for _, settings in sorted((networks or {}).items())
+            if (settings or {}).get("IPAddress")
+        ]
+        return addresses[0] if addresses else None
+
     def exec(self, service: str, command: list[str], timeout: float) -> CommandResult:
         """Run `command` in the first replica of `service` (no TTY)."""
         return self.project.run("exec", "-T", service, *command, timeout=timeout)
@@ -973,6 +1399,10 @@ class Stack:
             )
         for volume in sorted(self._volumes):
             cleanup.attempt(self.client.api.remove_volume, volume, force=True)
+        for build in self.builds:
+            cleanup.attempt(self.client.images.remove, build.tag, force=True)
+            # A failed classic build leaves the images of its finished steps behind.
+            cleanup.remove_untagged_images(self.client, build.intermediate_ids())
         cleanup.remove_matching(self.client, [f"{STACK_LABEL}={self.name}"])
         cleanup.remove_matching(self.client, [f"{PROJECT_LABEL}={self.name}"])
         shutil.rmtree(self._scratch, ignore_errors=True)

@@ -50,6 +50,9 @@ class ComposeSpec:
     file: str = "compose.yaml"
     #: Seconds `docker compose up --wait` may take before the stack counts as failed.
     up_timeout: int = 180
+    #: Whether the stack's networks may reach beyond the machine. By default every
+    #: network of the stack is made internal: its services reach each other only.
+    egress: bool = False
 
 
 @dataclass(frozen=True)
