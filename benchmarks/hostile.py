@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,16 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.test_hostile import HOSTILE, SETUPS  # noqa: E402
-
-
-def lay_out(cases: list[Path], tree: Path) -> None:
-    """Copy each case into `tree/exercises/` and make what cannot be a file."""
-    for case in cases:
-        target = tree / "exercises" / case.name
-        shutil.copytree(case, target, ignore=shutil.ignore_patterns("expect.yaml"))
-        if case.name in SETUPS:
-            SETUPS[case.name](target)
+from tests.test_hostile import HOSTILE, lay_out, outside_host  # noqa: E402
 
 
 def main() -> int:
@@ -51,9 +41,12 @@ def main() -> int:
         print(f"no hostile case matches {args.cases}; see {HOSTILE}", file=sys.stderr)
         return 2
 
-    with tempfile.TemporaryDirectory(prefix="brickyard-hostile-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="brickyard-hostile-") as scratch,
+        outside_host(),
+    ):
         tree = Path(scratch) / "tree"
-        lay_out(cases, tree)
+        cases = lay_out(cases, tree)
         report_path = Path(scratch) / "report.json"
         started = time.monotonic()
         done = subprocess.run(

@@ -5,19 +5,22 @@ checks it must fail, `error: true` when the exercise itself cannot be graded,
 `max_seconds`, the bound its grading must finish within, and `refused: true` when
 its compose file must be refused, naming the line, before anything runs. Cases that
 cannot live in the repository as files (25,000 files, an escaping symlink, binary
-garbage, names that are not UTF-8, an empty folder, the address of the machine's
-default gateway) are made by `SETUPS` in the temporary copy. All cases are graded in
+garbage, names that are not UTF-8, an empty folder, the address of a host outside
+every Docker network, which `outside_host` runs in a network namespace of this
+machine) are made by `SETUPS` in the temporary copy. All cases are graded in
 one run; afterwards the engine must answer, the grader's cgroup must be idle, and
 nothing of the run may remain.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import socket
-import struct
-from collections.abc import Callable
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docker
@@ -40,18 +43,82 @@ def escaping_symlink(folder: Path) -> None:
     (folder / "secret").symlink_to("/etc/shadow")
 
 
-def default_gateway() -> str:
-    """The machine's default gateway: the next hop on its own network."""
-    for line in Path("/proc/net/route").read_text().splitlines()[1:]:
-        fields = line.split()
-        if len(fields) > 2 and fields[1] == "00000000" and fields[2] != "00000000":
-            return socket.inet_ntoa(struct.pack("<L", int(fields[2], 16)))
-    # No default route: a private address nothing answers at does as well.
-    return "10.255.255.1"
+#: Where `outside_host` tells the egress case the address of the host outside.
+OUTSIDE_VARIABLE = "BRICKYARD_TEST_OUTSIDE_HOST"
 
 
-def gateway_in_env(folder: Path) -> None:
-    (folder / ".env").write_text(f"GATEWAY={default_gateway()}\n")
+@contextlib.contextmanager
+def outside_host() -> Iterator[None]:
+    """Run a TCP listener in a network namespace of its own, outside every Docker
+    network, and name its address in OUTSIDE_VARIABLE while the block runs.
+
+    A container on an ordinary bridge network reaches it through the machine's
+    forwarding (as it would reach any other host); one on an internal network must
+    not. Every packet stays on this machine. Needs root and iproute2; without them
+    the variable stays unset and the egress case is left out.
+    """
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        yield
+        return
+    tag = os.getpid() % 1_000_000
+    namespace, host_end, inner_end = f"brk-out-{tag}", f"bko{tag}h", f"bko{tag}n"
+    # A /30 of the benchmarking range 198.18.0.0/15 that no network here uses.
+    block = (tag % 16_000) * 4
+    host_ip = f"198.{18 + block // 65536}.{block // 256 % 256}.{block % 256 + 1}"
+    inner_ip = host_ip.rsplit(".", 1)[0] + f".{block % 256 + 2}"
+    inside = ["ip", "netns", "exec", namespace]
+    commands = [
+        ["ip", "netns", "add", namespace],
+        ["ip", "link", "add", host_end, "type", "veth", "peer", "name", inner_end],
+        ["ip", "link", "set", inner_end, "netns", namespace],
+        ["ip", "addr", "add", f"{host_ip}/30", "dev", host_end],
+        ["ip", "link", "set", host_end, "up"],
+        [*inside, "ip", "addr", "add", f"{inner_ip}/30", "dev", inner_end],
+        [*inside, "ip", "link", "set", inner_end, "up"],
+        [*inside, "ip", "route", "add", "default", "via", host_ip],
+    ]
+    listener = None
+    try:
+        for command in commands:
+            subprocess.run(command, check=True, capture_output=True, timeout=10)
+        listener = subprocess.Popen(
+            [*inside, sys.executable, "-c", LISTENER, inner_ip, "8099"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)
+        os.environ[OUTSIDE_VARIABLE] = f"{inner_ip}:8099"
+        yield
+    finally:
+        os.environ.pop(OUTSIDE_VARIABLE, None)
+        if listener is not None:
+            listener.kill()
+            listener.wait(timeout=10)
+        # Deleting the namespace deletes its end of the pair, and so the pair.
+        subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
+        subprocess.run(["ip", "link", "del", host_end], capture_output=True)
+
+
+LISTENER = """
+import socket, sys
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind((sys.argv[1], int(sys.argv[2])))
+server.listen()
+while True:
+    connection, _ = server.accept()
+    connection.close()
+"""
+
+
+def outside_in_env(folder: Path) -> bool:
+    """Name the outside host in the case's .env; False when there is none here."""
+    address = os.environ.get(OUTSIDE_VARIABLE)
+    if not address:
+        return False
+    host, port = address.rsplit(":", 1)
+    (folder / ".env").write_text(f"TARGET={host}\nPORT={port}\n")
+    return True
 
 
 def binary_dockerfile(folder: Path) -> None:
@@ -73,16 +140,36 @@ def emptied(folder: Path) -> None:
         child.unlink()
 
 
-SETUPS: dict[str, Callable[[Path], None]] = {
+#: What each case needs made in its copy; a setup that returns False could not make
+#: it on this machine, and its case is left out of the run.
+SETUPS: dict[str, Callable[[Path], bool | None]] = {
     "07-huge-context": many_files,
     "08-symlink-escape": escaping_symlink,
     "21-compose-symlink-escape": escaping_symlink,
-    "22-compose-egress": gateway_in_env,
+    "22-compose-egress": outside_in_env,
     "11-binary-garbage": binary_dockerfile,
     "12-non-utf8-names": non_utf8_names,
     "13-empty-folder": emptied,
     "15-binary-spec": binary_spec,
 }
+
+
+def lay_out(cases: list[Path], root: Path) -> list[Path]:
+    """Copy each case into `root/exercises/`, making what cannot be a file there.
+
+    Return the cases laid out: a case whose setup cannot be made here is left out,
+    and said so.
+    """
+    laid_out = []
+    for case in cases:
+        target = root / "exercises" / case.name
+        shutil.copytree(case, target, ignore=shutil.ignore_patterns("expect.yaml"))
+        if case.name in SETUPS and SETUPS[case.name](target) is False:
+            shutil.rmtree(target)
+            print(f"{case.name}: left out, its setup cannot be made on this machine")
+            continue
+        laid_out.append(case)
+    return laid_out
 
 
 def test_hostile_submissions_cost_a_grade_not_the_host(
@@ -92,13 +179,9 @@ def test_hostile_submissions_cost_a_grade_not_the_host(
         path for path in HOSTILE.iterdir() if (path / "expect.yaml").exists()
     )
     assert len(cases) >= 15
-    for case in cases:
-        target = tmp_path / "exercises" / case.name
-        shutil.copytree(case, target, ignore=shutil.ignore_patterns("expect.yaml"))
-        if case.name in SETUPS:
-            SETUPS[case.name](target)
-
-    graded = run_brickyard("grade", "--root", str(tmp_path), timeout=1500)
+    with outside_host():
+        cases = lay_out(cases, tmp_path)
+        graded = run_brickyard("grade", "--root", str(tmp_path), timeout=1500)
 
     assert graded.returncode == 0, graded.stderr
     assert "Traceback" not in graded.stdout + graded.stderr
