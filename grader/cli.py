@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import logging
 import signal
@@ -26,6 +27,7 @@ from grader.quiz.grading import grade_quiz, has_quiz
 from grader.reports.json_report import write_json
 from grader.reports.model import GradingReport
 from grader.reports.terminal import TerminalReport
+from grader.spec import SpecError, load_exercise
 from grader.teacher import commands as teacher_commands
 from grader.watch import command as watch_command
 from grader.watch import hint as hint_command
@@ -33,6 +35,7 @@ from grader.workspace import (
     ExerciseFolder,
     SelectionError,
     discover,
+    missing_solutions,
     require_exercises,
     select,
     solutions_overlay,
@@ -272,8 +275,7 @@ def run_grade(args: argparse.Namespace) -> int:
     layers = getattr(args, "html", None) is not None
     with stop_on_sigterm():
         if client and args.solutions:
-            with solutions_overlay(root, chosen) as copies:
-                results = grade_folders(copies, client, identity, terminal, layers)
+            results = grade_solutions(root, chosen, client, identity, terminal, layers)
         elif client:
             results = grade_folders(chosen, client, identity, terminal, layers)
     if with_quiz:
@@ -289,6 +291,35 @@ def run_grade(args: argparse.Namespace) -> int:
     terminal.summary(report)
     write_reports(args, report, terminal)
     return EXIT_GRADED
+
+
+def grade_solutions(
+    root: Path,
+    folders: list[ExerciseFolder],
+    client: docker.DockerClient,
+    identity: RunIdentity,
+    terminal: TerminalReport,
+    collect_layers: bool,
+) -> list[ExerciseResult]:
+    """Grade the solutions of `folders`; one without a solution folder is an error."""
+    missing = missing_solutions(root, folders)
+    results = {}
+    for folder in folders:
+        if folder.id in missing:
+            unsolved = ExerciseResult(folder.id, "", error=missing[folder.id])
+            with contextlib.suppress(SpecError):
+                # Its points still count, so the total says a solution is missing.
+                spec = load_exercise(folder.path)
+                unsolved.title = spec.title
+                unsolved.max_score_declared = sum(c.points for c in spec.checks)
+            results[folder.id] = unsolved
+            terminal.exercise_error(unsolved)
+    solvable = [folder for folder in folders if folder.id not in missing]
+    if solvable:
+        with solutions_overlay(root, solvable) as copies:
+            graded = grade_folders(copies, client, identity, terminal, collect_layers)
+        results.update((result.id, result) for result in graded)
+    return [results[folder.id] for folder in folders if folder.id in results]
 
 
 def write_reports(
