@@ -25,6 +25,7 @@ from grader.engine.limits import (
     DEFAULT_LIMITS,
     Limits,
     build_cgroup,
+    build_cgroup_name,
     memory_bytes,
     release_cgroup,
 )
@@ -130,7 +131,7 @@ def build_image(
         result.error = refusal
         result.refused = True
         return result
-    cgroup_name = "build-" + re.sub(r"[^a-zA-Z0-9_.-]", "-", tag)
+    cgroup_name = build_cgroup_name(tag, labels.get(PID))
     parent = build_cgroup(cgroup_name)
 
     # A client of its own, so that closing it on timeout aborts only this build: the
