@@ -94,7 +94,7 @@ def prepare(session: nox.Session) -> None:
 
 @nox.session
 def grade(session: nox.Session) -> None:
-    """Grade the exercises: `nox -s grade -- [01 ...] [--json FILE] [--solutions]`."""
+    """Grade the exercises: `nox -s grade -- [01 ...] [--json FILE] [-v]`."""
     prepare(session)
     session.run("brickyard", "grade", *session.posargs)
 
@@ -115,10 +115,8 @@ def watch(session: nox.Session) -> None:
 
 @nox.session
 def hint(session: nox.Session) -> None:
-    """Show the hints of one exercise, failing checks first: `nox -s hint -- 03`."""
+    """Show an exercise's hints, failing checks first: `nox -s hint [-- 03]`."""
     install(session)
-    if not session.posargs:
-        session.error("Name the exercise: `nox -s hint -- 03` (a number or a name).")
     session.run("brickyard", "hint", *session.posargs)
 
 
@@ -157,11 +155,21 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-ra", "-m", "serial", env=env)
 
 
+BENCHMARKS = ("determinism", "hostile", "bulk")
+
+
 @nox.session
 def benchmark(session: nox.Session) -> None:
-    """Grade every solution ten times and print how many results differed."""
+    """Measure: `-- determinism [--runs N]`, `-- hostile [CASE ...]`, `-- bulk`."""
     prepare(session)
+    if session.posargs and session.posargs[0] in BENCHMARKS:
+        name, *arguments = session.posargs
+        session.run("python", f"benchmarks/{name}.py", *arguments)
+        return
+    # All three; any arguments go to the determinism benchmark.
     session.run("python", "benchmarks/determinism.py", *session.posargs)
+    session.run("python", "benchmarks/hostile.py")
+    session.run("python", "benchmarks/bulk.py")
 
 
 @nox.session
@@ -178,6 +186,17 @@ def template(session: nox.Session) -> None:
         session.error("Name the folder to write: `nox -s template -- OUT`.")
     install(session)
     session.run("brickyard", "template", *session.posargs)
+
+
+@nox.session
+def bulk(session: nox.Session) -> None:
+    """Grade a class into a gradebook: `nox -s bulk -- DIR [-j N] [--reports]`."""
+    if not session.posargs:
+        session.error(
+            "Name the folder of submissions (one per student): `nox -s bulk -- DIR`."
+        )
+    prepare(session)
+    session.run("brickyard", "bulk", *session.posargs)
 
 
 @nox.session

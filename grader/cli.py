@@ -23,10 +23,15 @@ from grader.engine.labels import RunIdentity
 from grader.plugin import ExerciseResult, GradingPlugin
 from grader.quiz import command as quiz_command
 from grader.quiz.grading import SELECTOR as QUIZ_SELECTOR
-from grader.quiz.grading import grade_quiz, has_quiz
+from grader.quiz.grading import grade_quiz, has_quiz, terminal_checks
+from grader.quiz.keys import keys_given
 from grader.reports.json_report import write_json
-from grader.reports.model import GradingReport
-from grader.reports.terminal import TerminalReport
+from grader.reports.model import (
+    AFTER_DUE_DATE_VARIABLE,
+    GradingReport,
+    after_due_date_from_env,
+)
+from grader.reports.terminal import TerminalReport, silence
 from grader.spec import SpecError, load_exercise
 from grader.teacher import commands as teacher_commands
 from grader.watch import command as watch_command
@@ -51,6 +56,10 @@ EXIT_GRADED, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_STOPPED, EXIT_INTERRUPTED = (
     4,
     130,
 )
+#: Quiz keys were given (--quiz-keys, BRICKYARD_QUIZ_KEYS) but could not grade it.
+EXIT_QUIZ_KEYS = 5
+#: Grading ran, but a report file asked for could not be written.
+EXIT_REPORT = 6
 
 
 class GradingStopped(Exception):
@@ -62,9 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    if getattr(args, "verbose", False):
+        # The grader's own log only: urllib3's and docker's debug lines would bury
+        # the results.
+        logging.getLogger("grader").setLevel(logging.DEBUG)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -95,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The output went to a reader that stopped (`| head`): it has what it
+        # wanted, so end without a word.
+        silence(sys.stdout)
+        return EXIT_GRADED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,12 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
         " bytes (measuring them takes a few seconds per image)",
     )
     grade.add_argument(
+        "--after-due-date",
+        action="store_true",
+        help="grading has closed: show `after_due_date` checks like visible ones in"
+        f" every report (or set {AFTER_DUE_DATE_VARIABLE}=1)",
+    )
+    loudness = grade.add_mutually_exclusive_group()
+    loudness.add_argument(
         "-v",
         "--verbose",
         action="store_true",
         help="show evidence for passing checks and the grader's log",
     )
-    grade.add_argument(
+    loudness.add_argument(
         "-q",
         "--quiet",
         action="store_true",
@@ -195,6 +219,19 @@ def build_parser() -> argparse.ArgumentParser:
     classroom.add_argument("exercise", help="exercise number or name, e.g. 01")
     classroom.add_argument(
         "--report", type=Path, required=True, help="the JSON report of `grade --json`"
+    )
+    classroom.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="the tree graded, where the exercise's points are read when the report"
+        " is missing (default: here)",
+    )
+    classroom.add_argument(
+        "--after-due-date",
+        action="store_true",
+        help="grading has closed: list `after_due_date` checks one by one (or set"
+        f" {AFTER_DUE_DATE_VARIABLE}=1)",
     )
 
     validate = commands.add_parser(
@@ -259,7 +296,10 @@ def run_grade(args: argparse.Namespace) -> int:
 
     # The quiz alone needs no engine.
     client = connect() if chosen else None
-    terminal = TerminalReport(verbose=args.verbose, quiet=args.quiet)
+    after_due_date = getattr(args, "after_due_date", False) or after_due_date_from_env()
+    terminal = TerminalReport(
+        verbose=args.verbose, quiet=args.quiet, after_due_date=after_due_date
+    )
     engine = client.version().get("Version", "?") if client else ""
     what = "solutions" if args.solutions else "your work"
     terminal.write(
@@ -278,19 +318,58 @@ def run_grade(args: argparse.Namespace) -> int:
             results = grade_solutions(root, chosen, client, identity, terminal, layers)
         elif client:
             results = grade_folders(chosen, client, identity, terminal, layers)
+    status = EXIT_GRADED
     if with_quiz:
         quiz_keys = getattr(args, "quiz_keys", None)
         quiz = grade_quiz(root, quiz_keys, solutions=args.solutions)
+        # CI that supplies keys must not pass silently with the quiz ungraded.
+        if quiz.error and keys_given(quiz_keys):
+            status = EXIT_QUIZ_KEYS
         terminal.heading(quiz.id, quiz.title)
         if quiz.error:
             terminal.exercise_error(quiz)
-        for check in quiz.checks:
+        # One line for all the questions not answered, not a block for each.
+        for check in terminal_checks(quiz):
             terminal.listen("check_done", check)
         results.append(quiz)
-    report = GradingReport(results, identity.run_id, time.monotonic() - started, engine)
+    report = GradingReport(
+        results,
+        identity.run_id,
+        time.monotonic() - started,
+        engine,
+        after_due_date=after_due_date,
+    )
     terminal.summary(report)
-    write_reports(args, report, terminal)
-    return EXIT_GRADED
+    if not args.solutions:
+        record_progress(root, results)
+    if not write_reports(args, report, terminal) and status == EXIT_GRADED:
+        status = EXIT_REPORT
+    if status == EXIT_QUIZ_KEYS:
+        print(
+            "brickyard: the quiz keys given could not grade the quiz (see `quiz`"
+            " above); exit status 5",
+            file=sys.stderr,
+        )
+    return status
+
+
+def record_progress(root: Path, results: list[ExerciseResult]) -> None:
+    """Save each exercise's grade in .brickyard/progress.json, as `watch` does.
+
+    `watch` then starts at the first exercise not at full marks, and `hint` lists
+    the checks that failed first. An exercise that could not be graded is left as
+    it was.
+    """
+    from grader.quiz.grading import QUIZ_ID
+    from grader.watch.state import Progress
+
+    graded = [item for item in results if not item.error and item.id != QUIZ_ID]
+    if not graded:
+        return
+    progress = Progress.load(root)
+    for exercise in graded:
+        progress.record(exercise.id, exercise.checks)
+    progress.save()
 
 
 def grade_solutions(
@@ -324,24 +403,51 @@ def grade_solutions(
 
 def write_reports(
     args: argparse.Namespace, report: GradingReport, terminal: TerminalReport
-) -> None:
-    """Write every report file the command line asked for."""
+) -> bool:
+    """Write every report file the command line asked for; False if one failed.
+
+    A report that cannot be written is said in one line; the others are still
+    written.
+    """
     from grader.reports.gradescope import write_gradescope
     from grader.reports.html import write_html
     from grader.reports.junit import write_junit
     from grader.reports.markdown import write_markdown
 
     writers = [
-        (args.json, write_json, "JSON report"),
-        (args.junit, write_junit, "JUnit XML"),
-        (args.gradescope, write_gradescope, "Gradescope results"),
-        (args.markdown, write_markdown, "Markdown summary"),
-        (getattr(args, "html", None), write_html, "HTML report"),
+        (args.json, write_json, "JSON report", "results.json"),
+        (args.junit, write_junit, "JUnit XML", "junit.xml"),
+        (args.gradescope, write_gradescope, "Gradescope results", "results.json"),
+        (args.markdown, write_markdown, "Markdown summary", "summary.md"),
+        (getattr(args, "html", None), write_html, "HTML report", "report.html"),
     ]
-    for path, write, name in writers:
-        if path:
+    written = True
+    for path, write, name, example in writers:
+        if not path:
+            continue
+        try:
             write(report, path)
-            terminal.write(f"{name}: {path}")
+        except OSError as error:
+            written = False
+            message = report_error(name, path, error, example)
+            print(f"brickyard: {message}", file=sys.stderr)
+            continue
+        terminal.write(f"{name}: {path}")
+    return written
+
+
+def report_error(name: str, path: Path, error: OSError, example: str) -> str:
+    """Say why the report `name` could not be written to `path`, and what to do."""
+    if path.is_dir():
+        problem = "it is a folder"
+        fix = f"name a file in it instead, e.g. {path / example}"
+    elif isinstance(error, PermissionError):
+        problem = "permission denied"
+        fix = "name a file in a folder you can write to"
+    else:
+        problem = error.strerror or str(error)
+        fix = "name a file in a folder that exists and that you can write to"
+    return f"cannot write the {name} to {path}: {problem}; {fix}."
 
 
 def grade_folders(
@@ -430,27 +536,30 @@ class stop_on_sigterm:
 
 
 def run_classroom(args: argparse.Namespace) -> int:
-    """Print `result=<base64>` for one exercise, for a workflow step's output."""
+    """Print `result=<base64>` for one exercise, for a workflow step's output.
+
+    When the report is missing or unreadable (grading crashed), the line still
+    comes, as a runner with status error and no points, so Classroom shows why.
+    """
     import json
 
     from grader.reports.classroom import step_output
 
     try:
-        report = GradingReport.from_dict(json.loads(args.report.read_text()))
-    except (OSError, ValueError, KeyError) as error:
-        print(
-            f"brickyard: cannot read the report {args.report}: {error}. Run"
-            " `brickyard grade --json FILE` first.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        data = json.loads(args.report.read_text(encoding="utf-8"))
+        report = GradingReport.from_dict(data)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        return classroom_without_report(args, error)
+    after_due_date = (
+        args.after_due_date or after_due_date_from_env() or report.after_due_date
+    )
     wanted = args.exercise.lower()
     for exercise in report.exercises:
         number, _, slug = exercise.id.partition("-")
         if wanted in (exercise.id, slug) or (
             wanted.isdigit() and number.isdigit() and int(wanted) == int(number)
         ):
-            print(step_output(exercise))
+            print(step_output(exercise, after_due_date))
             return EXIT_GRADED
     known = ", ".join(exercise.id for exercise in report.exercises)
     print(
@@ -458,6 +567,54 @@ def run_classroom(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_USAGE
+
+
+def classroom_without_report(args: argparse.Namespace, error: Exception) -> int:
+    """Print an error runner for an exercise whose report cannot be read."""
+    from grader.reports.classroom import encode_results, error_results
+
+    name, most = declared_points(args.root.resolve(), args.exercise)
+    reason = (
+        "does not exist"
+        if isinstance(error, FileNotFoundError)
+        else f"cannot be read ({error})"
+    )
+    message = (
+        f"Grading did not run to the end: the report {args.report}, which"
+        f" `brickyard grade --json` writes, {reason}. Look at the log of the step"
+        " that graded (Grade every exercise) for what stopped it, fix that and push"
+        " again."
+    )
+    print(encode_results(error_results(name, most, message)))
+    print(f"brickyard: {message}", file=sys.stderr)
+    return EXIT_STOPPED
+
+
+def declared_points(root: Path, selector: str) -> tuple[str, int]:
+    """The id and the points of the exercise `selector` names in `root`.
+
+    What cannot be found or loaded is worth 0 points under the selector's name:
+    the runner that reports it must be printed all the same.
+    """
+    from grader.quiz.bank import BankError, load_bank
+    from grader.quiz.grading import QUIZ_ID, quiz_folder
+    from grader.spec import SpecError, load_exercise
+
+    if selector.lower() == QUIZ_SELECTOR:
+        try:
+            return QUIZ_ID, load_bank(quiz_folder(root)).max_score
+        except (BankError, OSError):
+            return QUIZ_ID, 0
+    try:
+        found = select(discover(root), [selector])
+    except SelectionError:
+        return selector, 0
+    if not found:
+        return selector, 0
+    try:
+        return found[0].id, load_exercise(found[0].path).max_score
+    except (SpecError, OSError):
+        return found[0].id, 0
 
 
 def run_validate(args: argparse.Namespace) -> int:

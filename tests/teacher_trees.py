@@ -7,10 +7,14 @@ written has none yet), their solutions, the quiz, the grader and the tooling.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import yaml
+
 from grader.spec import SpecError, load_exercise
+from grader.teacher.export import export_template
 from grader.workspace import discover
 from tests.conftest import REPO
 
@@ -59,3 +63,37 @@ def lay_solutions(template: Path, source: Path, target: Path) -> Path:
         if exercise.is_dir():
             shutil.copytree(solution, exercise, symlinks=True, dirs_exist_ok=True)
     return target
+
+
+def make_class(base: Path, exercises: list[str]) -> tuple[Path, Path]:
+    """Export a template of `exercises` under `base` and a class of four beside it.
+
+    alice solved everything, bob kept the starters, carol solved 01, kept the starter
+    of 03 but emptied its spec and changed the grader, and dave's one Dockerfile does
+    not parse. Return the template and the folder of submissions.
+    """
+    source = snapshot_repository(base / "teacher", exercises)
+    template = base / "template"
+    export_template(source, template)
+    submissions = base / "submissions"
+    submissions.mkdir()
+
+    lay_solutions(template, source, submissions / "alice")
+    shutil.copytree(template, submissions / "bob")
+    carol = lay_solutions(template, source, submissions / "carol")
+    shutil.rmtree(carol / "exercises/03-dockerignore")
+    shutil.copytree(
+        template / "exercises/03-dockerignore", carol / "exercises/03-dockerignore"
+    )
+    (carol / "exercises/03-dockerignore/exercise.yaml").write_text(
+        yaml.safe_dump({"id": "03-dockerignore", "checks": []})
+    )
+    cli = carol / "grader/cli.py"
+    cli.write_text(cli.read_text() + "\n# grading is easy now\n")
+    dave = submissions / "dave"
+    (dave / "exercises/01-first-image").mkdir(parents=True)
+    (dave / "exercises/01-first-image/Dockerfile").write_text(
+        "FRM python\nRUN exit 3\n"
+    )
+    (dave / "notes.bin").write_bytes(os.urandom(64))
+    return template, submissions

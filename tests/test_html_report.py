@@ -78,7 +78,7 @@ def test_hidden_checks_keep_their_verdict(report: GradingReport) -> None:
     assert "A hidden check worth 1 point:" in page
     # The total shown counts visible checks; the hidden points are told apart.
     assert '<span class="score">3</span>/<span class="max-score">3</span>' in page
-    assert "and 1 points in hidden checks" in page
+    assert "and 1 point in hidden checks" in page
 
 
 def test_base_layers_do_not_squash_the_students_bars(report: GradingReport) -> None:

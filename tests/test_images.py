@@ -50,9 +50,60 @@ def test_mirror_from_one_line_sources() -> None:
     assert images.parse_mirror(ONE_LINE, deb822=False) == "http://mirror.example/debian"
 
 
-def test_no_mirror_is_an_explained_error(tmp_path: Path) -> None:
-    (tmp_path / "other.sources").write_text(
-        "Types: deb\nURIs: http://x\nSuites: trixie\n"
+def test_mirror_of_a_trixie_machine_in_deb822() -> None:
+    # Debian 13's default sources: the same archive also serves bookworm.
+    text = (
+        "Types: deb\nURIs: http://trixie.example/debian\n"
+        "Suites: trixie trixie-updates\nComponents: main\n\n"
+        "Types: deb\nURIs: http://security.example/debian-security\n"
+        "Suites: trixie-security\nComponents: main\n"
+    )
+
+    assert images.parse_mirror(text, deb822=True) == "http://trixie.example/debian"
+
+
+def test_mirror_of_a_stable_one_line_source() -> None:
+    text = (
+        "deb http://security.example/debian-security stable-security main\n"
+        "deb http://stable.example/debian stable main\n"
+    )
+
+    assert images.parse_mirror(text, deb822=False) == "http://stable.example/debian"
+
+
+def test_a_bookworm_source_is_preferred_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a-trixie.sources").write_text(
+        "Types: deb\nURIs: http://trixie.example/debian\nSuites: trixie\n"
+    )
+    (tmp_path / "b-bookworm.list").write_text(
+        "deb http://bookworm.example/debian bookworm main\n"
+    )
+
+    mirror = images.find_debian_mirror((tmp_path,))
+
+    assert mirror == "http://bookworm.example/debian"
+
+
+def test_a_disabled_deb822_source_is_skipped() -> None:
+    text = (
+        "Types: deb\nURIs: http://off.example/debian\nSuites: bookworm\n"
+        "Enabled: no\n\n"
+        "Types: deb\nURIs: http://on.example/debian\nSuites: sid\n"
+    )
+
+    assert images.parse_mirror(text, deb822=True) == "http://on.example/debian"
+
+
+def test_no_mirror_on_ubuntu_is_an_explained_error(tmp_path: Path) -> None:
+    # An Ubuntu archive serves jammy or noble, never bookworm: mmdebstrap could not
+    # build the stand-ins from it, so it is not offered as a Debian mirror.
+    (tmp_path / "ubuntu.sources").write_text(
+        "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu\n"
+        "Suites: noble noble-updates noble-backports\n"
+    )
+    (tmp_path / "sources.list").write_text(
+        "deb http://archive.ubuntu.com/ubuntu jammy main\n"
+        "deb-src http://src.example/debian bookworm main\n"
     )
 
     with pytest.raises(images.StandInError, match="No Debian mirror"):

@@ -60,14 +60,18 @@ def present(client: docker.DockerClient, image_id: str) -> bool:
     return True
 
 
-def test_sigterm_mid_build_removes_everything(
-    engine: docker.DockerClient, tmp_path: Path
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_stop_signal_mid_build_removes_everything(
+    engine: docker.DockerClient, tmp_path: Path, stop: signal.Signals
 ) -> None:
     process, ledgers = start_grading(tmp_path)
     images = wait_for_step_images(ledgers, 2)
 
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=60)
+    process.send_signal(stop)
+    status = process.wait(timeout=60)
+
+    # Ctrl-C (SIGINT) and SIGTERM both end the run as interrupted, exit 130.
+    assert status == 130
 
     assert not any(present(engine, image) for image in images)
     assert count_labelled(engine) == dict.fromkeys(
@@ -76,8 +80,22 @@ def test_sigterm_mid_build_removes_everything(
     assert not list(ledgers.glob("*.json"))
 
 
+def quick_tree(tmp_path: Path) -> Path:
+    """A tree of one exercise graded without the engine building anything."""
+    target = tmp_path / "quick" / "exercises" / "01-quick"
+    target.mkdir(parents=True)
+    (target / "Dockerfile").write_text('FROM debian:bookworm-slim\nCMD ["true"]\n')
+    (target / "exercise.yaml").write_text(
+        "id: 01-quick\ntitle: A static check only\nconcept: cleanup\nchecks:\n"
+        "  - id: pinned\n    kind: base_image_pinned\n    title: pinned\n"
+        "    points: 1\n    feedback: The base is pinned.\n    hint: Pin it.\n"
+    )
+    return target.parent.parent
+
+
+@pytest.mark.parametrize("next_run", ["clean", "grade"])
 def test_sigkill_mid_build_is_cleaned_by_the_next_run(
-    engine: docker.DockerClient, tmp_path: Path
+    engine: docker.DockerClient, tmp_path: Path, next_run: str
 ) -> None:
     process, ledgers = start_grading(tmp_path)
     images = wait_for_step_images(ledgers, 2)
@@ -87,9 +105,12 @@ def test_sigkill_mid_build_is_cleaned_by_the_next_run(
     # The engine cancels the build when its client dies; the step images stay.
     assert all(present(engine, image) for image in images)
 
-    cleaned = run_brickyard("clean", env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    arguments = ["clean"]
+    if next_run == "grade":
+        arguments = ["grade", "--root", str(quick_tree(tmp_path))]
+    cleaned = run_brickyard(*arguments, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
 
-    assert cleaned.returncode == 0
+    assert cleaned.returncode == 0, cleaned.stderr
     assert not any(present(engine, image) for image in images)
     assert not list(ledgers.glob("*.json"))
     assert count_labelled(engine)["containers"] == 0

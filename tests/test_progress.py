@@ -115,6 +115,18 @@ def test_no_color_gives_plain_lines_without_redrawing(
     assert " ---> 1234567890ab" not in text
 
 
+def test_an_empty_no_color_keeps_the_colours(
+    exercise: Exercise, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no-color.org: NO_COLOR counts only when it is set to something.
+    monkeypatch.setenv("NO_COLOR", "")
+    stream = FakeTerminal()
+
+    grade_events(TerminalReport(stream), exercise)
+
+    assert "\x1b[" in stream.getvalue()
+
+
 def test_a_pipe_gets_plain_lines_and_quiet_gets_none(exercise: Exercise) -> None:
     piped, quiet = io.StringIO(), io.StringIO()
 

@@ -8,6 +8,7 @@ import pytest
 
 from grader.quiz.answers import (
     AnswerExists,
+    AnswersNotText,
     read_answers,
     render_template,
     save_answer,
@@ -87,6 +88,22 @@ def test_a_file_that_is_not_utf8_names_the_line(bank: Bank, tmp_path: Path) -> N
         "line 2: this file is not UTF-8 text; save it as UTF-8 (plain text)"
     ]
     assert answers.answers["pid-one"].text == "1"
+
+
+def test_save_refuses_a_file_that_is_not_utf8_and_leaves_it(
+    bank: Bank, tmp_path: Path
+) -> None:
+    original = "# réponses\nimage-vs-container: 2\n".encode("latin-1")
+    path = write(tmp_path, original)
+
+    with pytest.raises(AnswersNotText) as raised:
+        save_answer(path, bank, "image-read-only", "2")
+
+    assert path.read_bytes() == original
+    assert raised.value.line == 1
+    assert str(raised.value).startswith(f"{path} is not UTF-8 text (line 1")
+    assert "Save it as UTF-8" in str(raised.value)
+    assert [item.name for item in tmp_path.iterdir()] == ["answers.txt"]
 
 
 def test_a_missing_file_is_empty(bank: Bank, tmp_path: Path) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from grader.quiz.bank import load_bank
 from grader.quiz.commands import CommandError, normalize, parse
+from grader.quiz.keys import KEYS_PATH, PRACTICE_FILE, load_keys, load_practice
+from grader.quiz.scoring import read_answer, score
+from tests.conftest import REPO
+
+BANK = load_bank(REPO / "quiz")
+KEYS = load_keys(REPO / KEYS_PATH, BANK)
+PRACTICE = load_practice(REPO / "quiz" / PRACTICE_FILE, BANK)
 
 SAME = [
     # -a and --all, and the management-command spelling of ps
@@ -56,6 +64,36 @@ SAME = [
     ["docker compose exec -T db sh", "docker compose exec --no-TTY db sh"],
     # quoting is the shell's business
     ["docker exec web sh -c 'ls -a'", 'docker exec web sh -c "ls -a"'],
+    # what only restates a default: the build context, the Dockerfile's name
+    ["docker build -t shop:v1 .", "docker build -t shop:v1 ./"],
+    [
+        "docker build -t shop:v1 .",
+        "docker build -f Dockerfile -t shop:v1 .",
+        "docker build --file ./Dockerfile -t shop:v1 ./",
+    ],
+    ["docker build app", "docker build -f app/Dockerfile app/", "docker build ./app"],
+    # the compose file compose looks for by itself
+    [
+        "docker compose up -d",
+        "docker compose -f compose.yaml up -d",
+        "docker compose --file=./compose.yml up -d",
+        "docker compose -f docker-compose.yml up -d",
+        "docker-compose -f docker-compose.yaml up --detach",
+    ],
+    # a published port: TCP and every IPv4 address are the defaults
+    [
+        "docker run -d --name web -p 8080:8000 shop:v1",
+        "docker run -d --name web -p 8080:8000/tcp shop:v1",
+        "docker run -d --name web -p 0.0.0.0:8080:8000 shop:v1",
+        "docker run -d --name web --publish=0.0.0.0:8080:8000/tcp shop:v1",
+    ],
+    # the default volume and network drivers
+    [
+        "docker volume create pgdata",
+        "docker volume create --driver local pgdata",
+        "docker volume create -d local pgdata",
+    ],
+    ["docker network create back", "docker network create --driver bridge back"],
 ]
 
 DIFFERENT = [
@@ -71,6 +109,14 @@ DIFFERENT = [
     ["docker exec web ls -l", "docker exec -l web ls"],
     # -f means different things to different commands
     ["docker logs -f web", "docker logs --filter web"],
+    # defaults are dropped only where they are the defaults
+    ["docker build -t shop .", "docker build -f other.Dockerfile -t shop ."],
+    ["docker build app", "docker build -f Dockerfile app"],
+    ["docker compose up -d", "docker compose -f prod.yaml up -d"],
+    ["docker compose up -d", "docker compose -f compose.yaml -f extra.yaml up -d"],
+    ["docker run -p 8080:8000 shop", "docker run -p 8080:8000/udp shop"],
+    ["docker run -p 8080:8000 shop", "docker run -p 127.0.0.1:8080:8000 shop"],
+    ["docker volume create data", "docker volume create --driver nfs data"],
 ]
 
 
@@ -111,9 +157,108 @@ def test_compose_options_before_the_subcommand_are_kept_apart() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("docker rm $(docker ps -aq)", "$(docker ps -aq)"),
+        ("docker rm -f `docker ps -q`", "`docker ps -q`"),
+        ('docker rm "$(docker ps -aq --filter status=exited)"', "$(docker ps -aq"),
+        ("docker run debian sh -c 'echo $(date)'", "echo $(date)"),
+    ],
+)
+def test_a_command_substitution_stays_one_word_as_written(text: str, word: str) -> None:
+    command = parse(text)
+
+    assert any(word in argument for argument in command.arguments), command
+    # Its -aq belongs to the inner `docker ps`, not to `docker rm`.
+    assert not command.has("--all")
+
+
+def test_the_key_accepts_system_df_with_its_display_flag() -> None:
+    question = BANK.get("disk-usage")
+    assert question is not None
+    for text in (
+        "docker system df",
+        "docker system df -v",
+        "docker system df --verbose",
+    ):
+        verdict = score(question, KEYS.keys["disk-usage"], read_answer(question, text))
+        assert verdict.passed, text
+
+
+WRONG = [
+    # (question, answer, what the feedback says, what it must not say)
+    ("list-all-containers", "docker ps", "it lacks an option", "-a"),
+    ("list-all-containers", "docker ps -s", "`--size` is not asked for", "--all"),
+    (
+        "list-all-containers",
+        "docker images",
+        "`docker --help` lists the commands",
+        "ps",
+    ),
+    (
+        "run-detached-port",
+        "docker run -d --name app -p 8080:8000 shop:v1",
+        "`app`",
+        "web",
+    ),
+    ("exec-shell", "docker exec -it web bash", "its arguments (`web bash`)", " sh"),
+    ("tail-logs", "docker logs web", "lacks an option", "--tail"),
+    ("follow-logs", "docker logs -n 5 web", "`--tail` is not asked for", "-f"),
+]
+
+
+@pytest.mark.parametrize(("question_id", "text", "says", "hidden"), WRONG)
+def test_a_wrong_command_gets_a_next_step_not_the_key(
+    question_id: str, text: str, says: str, hidden: str
+) -> None:
+    question = BANK.get(question_id)
+    assert question is not None
+    key = KEYS.keys[question_id]
+
+    verdict = score(question, key, read_answer(question, text), text)
+
+    assert not verdict.passed
+    assert verdict.wrong.startswith(f"`{text}` does not do what was asked")
+    assert says in verdict.wrong
+    assert "look at `docker" in verdict.wrong or "--help" in verdict.wrong
+    assert hidden not in verdict.wrong.removeprefix(f"`{text}`")
+    for accepted in key.commands:
+        assert accepted not in verdict.wrong
+
+
+def test_a_wrong_command_with_a_substitution_is_shown_as_written() -> None:
+    question = BANK.get("prune-stopped")
+    assert question is not None
+    text = "docker rm $(docker ps -aq)"
+
+    verdict = score(
+        question, KEYS.keys["prune-stopped"], read_answer(question, text), text
+    )
+
+    assert verdict.wrong.startswith("`docker rm $(docker ps -aq)` does not do")
+    assert "'" not in verdict.wrong
+
+
+def test_in_practice_mode_a_wrong_command_points_at_its_help() -> None:
+    question = BANK.get("list-all-containers")
+    assert question is not None
+    key = PRACTICE.keys["list-all-containers"]
+
+    verdict = score(
+        question, key, read_answer(question, "docker ps -s"), "docker ps -s"
+    )
+
+    assert verdict.wrong == (
+        "`docker ps -s` does not do what was asked: `docker ps --help` lists what it"
+        " does and its options."
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("", "empty"),
+        ("docker rm $(docker ps", "never closes"),
         ("ps -a", "starts with `ps`"),
         ("docker", "names no docker subcommand"),
         ("docker run --name", "needs a value"),

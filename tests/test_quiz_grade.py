@@ -125,6 +125,27 @@ def test_quiz_lines_appear_in_the_terminal_and_other_reports(tmp_path: Path) -> 
     assert "image-read-only" in junit.read_text()
 
 
+def test_the_terminal_lists_unanswered_questions_on_one_line(tmp_path: Path) -> None:
+    root = lay_out_quiz(tmp_path)
+    template = run_brickyard("quiz", "--root", str(root), "--template")
+    assert template.returncode == 0, template.stderr
+
+    graded = run_brickyard("grade", "quiz", "--root", str(root), env=NO_ENGINE)
+
+    assert graded.returncode == 0, graded.stderr
+    assert len(graded.stdout.splitlines()) < 20, graded.stdout
+    assert f"FAIL   0/{BANK.max_score}  {len(BANK.ids)} questions not answered" in (
+        graded.stdout
+    )
+    listed = graded.stdout.split("Not answered, 0 points each: ")[1].split(".\n")[0]
+    assert listed.split(", ") == BANK.ids
+    assert graded.stdout.count("docker-run-steps") == 1
+    # Every other report keeps one result per question.
+    found = checks(graded)
+    assert len(found) == len(BANK.ids) + 1 and "unanswered" not in found
+    assert found["docker-run-steps"]["feedback"].startswith("Not answered")
+
+
 def test_a_missing_answers_file_scores_zero_and_says_how_to_start(
     tmp_path: Path,
 ) -> None:
@@ -177,6 +198,16 @@ def test_withheld_keys_without_keys_scores_nothing_and_says_why(tmp_path: Path) 
     assert "answer keys are withheld" in quiz["error"]
     assert f"9 of {len(BANK.ids)} questions answered" in quiz["error"]
     assert "line 10:" in quiz["error"]
+    # Without keys, every answer is still read against its question.
+    assert (
+        "line 9: `count-layers` cannot be read: `three` is not a whole number"
+        in quiz["error"]
+    )
+    assert "line 11: no question has the id `no-such-question`" in quiz["error"]
+    assert "image-read-only" not in quiz["error"]
+    unanswered = quiz["error"].split("Not answered (0 points each): ")[1]
+    assert "docker-run-steps" in unanswered and "workdir" in unanswered
+    assert "image-vs-container" not in unanswered
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
@@ -200,25 +231,120 @@ def test_withheld_keys_given_from_outside(tmp_path: Path, how: str) -> None:
             "grade", "quiz", "--root", str(root), env={**NO_ENGINE, KEYS_ENV: str(keys)}
         )
 
+    assert graded.returncode == 0, graded.stderr
     found = checks(graded)
     assert found["image-vs-container"]["status"] == "passed"
     assert found["many-containers-one-image"]["score"] == 1
-    assert "The right answer: `docker logs -f web`" in found["follow-logs"]["feedback"]
+    # The shipped keys say `reveal: false`: CI's report, which the student reads,
+    # names no right answer and gives no explanation.
+    for check in found.values():
+        assert "The right answer" not in check["feedback"], check["id"]
+        assert "Why:" not in check["feedback"], check["id"]
+    assert "docker logs -f" not in found["follow-logs"]["feedback"]
 
 
-def test_keys_may_keep_the_answers_out_of_reports(tmp_path: Path) -> None:
-    root = lay_out_quiz(tmp_path / "student", ANSWERS)
+def keys_with(tmp_path: Path, reveal: object) -> Path:
+    """A copy of the shipped keys with `reveal` set, or left out when None."""
     data = yaml.safe_load((REPO / KEYS_PATH).read_text())
-    data["reveal"] = False
+    data.pop("reveal", None)
+    if reveal is not None:
+        data["reveal"] = reveal
     keys = tmp_path / "keys.yaml"
     keys.write_text(yaml.safe_dump(data))
+    return keys
+
+
+@pytest.mark.parametrize(
+    ("reveal", "shown"), [(None, False), (False, False), (True, True)]
+)
+def test_keys_name_the_answers_only_when_they_say_reveal_true(
+    tmp_path: Path, reveal: object, shown: bool
+) -> None:
+    root = lay_out_quiz(tmp_path / "student", ANSWERS)
+    keys = keys_with(tmp_path, reveal)
 
     graded = run_brickyard(
         "grade", "quiz", "--root", str(root), "--quiz-keys", str(keys), env=NO_ENGINE
     )
 
     feedback = checks(graded)["image-read-only"]["feedback"]
-    assert feedback == "Your answer, choice 3, is not right."
+    follow = checks(graded)["follow-logs"]["feedback"]
+    if shown:
+        assert "The right answer: 2." in feedback
+        assert "Why: An image's layers never change" in feedback
+        assert "The right answer: `docker logs -f web`" in follow
+    else:
+        assert feedback == "Your answer, choice 3, is not right."
+        assert "docker logs -f" not in follow
+
+
+def test_the_shipped_keys_say_reveal_false() -> None:
+    data = yaml.safe_load((REPO / KEYS_PATH).read_text())
+
+    assert data["reveal"] is False
+    assert KEYS.reveal is False
+
+
+@pytest.mark.parametrize("problem", ["missing", "empty", "folder", "comments"])
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_keys_given_but_unusable_are_an_error_not_a_zero(
+    tmp_path: Path, problem: str, how: str
+) -> None:
+    root = lay_out_quiz(tmp_path / "student", ANSWERS)
+    keys = tmp_path / "quiz-keys.yaml"
+    if problem == "empty":
+        keys.write_text("")
+    elif problem == "comments":
+        keys.write_text("# keys go here\n\n")
+    elif problem == "folder":
+        keys.mkdir()
+    arguments = ["grade", "quiz", "--root", str(root)]
+    env = dict(NO_ENGINE)
+    if how == "option":
+        arguments += ["--quiz-keys", str(keys)]
+    else:
+        env[KEYS_ENV] = str(keys)
+
+    graded = run_brickyard(*arguments, env=env)
+
+    assert graded.returncode == 5, graded.stderr
+    quiz = graded.exercise("quiz")
+    assert quiz["checks"] == [] and quiz["max_score"] == BANK.max_score
+    assert quiz["error"].startswith(f"{keys}: cannot be used as quiz keys")
+    named = "--quiz-keys" if how == "option" else KEYS_ENV
+    assert f"{named} names it" in quiz["error"]
+    fix = {
+        "missing": "does not exist",
+        "folder": "a folder, not a file",
+        "empty": "the secret holds the contents of solutions/quiz/keys.yaml",
+        "comments": "the file is empty",
+    }[problem]
+    assert fix in quiz["error"]
+    assert "cannot be used as quiz keys" in graded.stdout
+    assert "exit status 5" in graded.stderr
+
+
+def test_a_keys_file_of_the_wrong_shape_is_an_error_too(tmp_path: Path) -> None:
+    root = lay_out_quiz(tmp_path / "student", ANSWERS)
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("reveal: maybe\nkeys: []\n")
+
+    graded = run_brickyard(
+        "grade", "quiz", "--root", str(root), "--quiz-keys", str(keys), env=NO_ENGINE
+    )
+
+    assert graded.returncode == 5
+    assert "`keys` must be a mapping" in graded.exercise("quiz")["error"]
+
+
+def test_practice_mode_without_keys_exits_zero(tmp_path: Path) -> None:
+    root = lay_out_quiz(tmp_path, ANSWERS)
+    (root / "quiz" / "practice.yaml").unlink()
+
+    graded = run_brickyard("grade", "quiz", "--root", str(root), env=NO_ENGINE)
+
+    assert graded.returncode == 0
+    assert "withheld" in graded.exercise("quiz")["error"]
 
 
 def test_a_keys_file_written_by_the_student_is_not_used(tmp_path: Path) -> None:

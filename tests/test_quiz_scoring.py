@@ -173,6 +173,7 @@ def test_command_mistake_explains_what_it_does_instead() -> None:
     assert verdict.score == 0
     assert verdict.wrong == (
         "`docker ps` does not do what was asked: lists only the running containers."
+        " Next: it lacks an option the question asks for: look at `docker ps --help`."
     )
 
 

@@ -248,6 +248,45 @@ def test_answers_typed_into_a_pipe(tree: Path) -> None:
     assert answers(tree) == {"image-vs-container": "1", "docker-run-steps": "1"}
 
 
+def test_the_summary_never_breaks_a_question_id(tree: Path) -> None:
+    done = subprocess.run(
+        [*QUIZ, "--root", str(tree)],
+        input="q\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "COLUMNS": "42"},
+    )
+
+    assert done.returncode == 0, done.stderr
+    summary = done.stdout.split("Not answered yet: ")[1].split(" more.")[0]
+    words = summary.replace(",", " ").split()
+    assert "image-vs-container" in words and "many-containers-one-image" in words
+    assert all(word in BANK.ids for word in words[:8]), words
+
+
+def test_an_answers_file_that_is_not_utf8_is_refused_untouched(tree: Path) -> None:
+    path = tree / "quiz" / "answers.txt"
+    original = "image-vs-container: 1\n# écrit sous Windows\n".encode("cp1252")
+    path.write_bytes(original)
+
+    done = subprocess.run(
+        [*QUIZ, "--root", str(tree)],
+        input="1\nq\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "answers.txt is not UTF-8 text (line 2" in done.stderr
+    assert "Save it as UTF-8" in done.stderr
+    assert path.read_bytes() == original
+
+
 def test_pipe_never_replaces_an_answer_without_a_yes(tree: Path) -> None:
     (tree / "quiz" / "answers.txt").write_text("# mine\npid-one: 2\n")
 

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
 
+import docker
 import pytest
-import yaml
 
 from grader.checks.result import CheckResult
 from grader.plugin import ExerciseResult
 from grader.reports.model import GradingReport
 from grader.spec import load_exercise
-from grader.teacher.bulk import Graded, fingerprint, prepare_reference
+from grader.teacher.bulk import Graded, fingerprint, grader_digest, prepare_reference
 from grader.teacher.classreport import print_summary, render_html, summarize
-from grader.teacher.export import export_template
 from grader.teacher.specs import load_reference
-from tests.conftest import run_brickyard
-from tests.teacher_trees import lay_solutions, snapshot_repository
+from tests.conftest import REPO, run_brickyard
+from tests.teacher_trees import make_class
 
 EXERCISES = ["01-first-image", "03-dockerignore"]
 
@@ -29,34 +34,7 @@ EXERCISES = ["01-first-image", "03-dockerignore"]
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The teacher's template and a class of four: solved, starter, tampered, broken."""
-    base = tmp_path_factory.mktemp("class")
-    source = snapshot_repository(base / "teacher", EXERCISES)
-    template = base / "template"
-    export_template(source, template)
-    submissions = base / "submissions"
-    submissions.mkdir()
-
-    lay_solutions(template, source, submissions / "alice")
-    shutil.copytree(template, submissions / "bob")
-    # Carol solved 01, kept the starter of 03 and emptied its spec, and changed the
-    # grader.
-    carol = lay_solutions(template, source, submissions / "carol")
-    shutil.rmtree(carol / "exercises/03-dockerignore")
-    shutil.copytree(
-        template / "exercises/03-dockerignore", carol / "exercises/03-dockerignore"
-    )
-    (carol / "exercises/03-dockerignore/exercise.yaml").write_text(
-        yaml.safe_dump({"id": "03-dockerignore", "checks": []})
-    )
-    cli = carol / "grader/cli.py"
-    cli.write_text(cli.read_text() + "\n# grading is easy now\n")
-    dave = submissions / "dave"
-    (dave / "exercises/01-first-image").mkdir(parents=True)
-    (dave / "exercises/01-first-image/Dockerfile").write_text(
-        "FRM python\nRUN exit 3\n"
-    )
-    (dave / "notes.bin").write_bytes(os.urandom(64))
-    return template, submissions
+    return make_class(tmp_path_factory.mktemp("class"), EXERCISES)
 
 
 def starter_score(template: Path, exercise_id: str) -> int:
@@ -128,11 +106,22 @@ def test_a_class_is_graded_into_a_gradebook_and_a_class_report(
     assert "Score distribution" in html and "carol" in html
     assert "<script" not in html and "http" not in html
 
+    for written in (out / "students").glob("*.md"):
+        written.unlink()
     again = run_brickyard(
-        "bulk", str(submissions), "--template", str(template), "--out", str(out)
+        "bulk",
+        str(submissions),
+        "--template",
+        str(template),
+        "--out",
+        str(out),
+        "--reports",
     )
     assert "0 graded, 4 unchanged since their last grade, 0 failed" in again.stdout
     assert read_gradebook(out) == book
+    # Resumed students get their report written again from their kept grade.
+    assert "alice" in (out / "students" / "alice.md").read_text()
+    assert re.search(r"\d+/\d+", (out / "students" / "bob.md").read_text())
 
     dockerfile = submissions / "bob/exercises/01-first-image/Dockerfile"
     dockerfile.write_text(dockerfile.read_text() + "\n# one more try\n")
@@ -171,9 +160,12 @@ def test_a_submission_that_hangs_is_stopped_and_the_others_are_graded(
         "30",
         "--out",
         str(out),
+        "--reports",
     )
 
     assert done.returncode == 0, done.stderr
+    failed = (out / "students" / "stuck.md").read_text()
+    assert "Grading failed" in failed and "longer than 30 s" in failed
     book = read_gradebook(out)
     assert book["empty"]["error"] == ""
     assert int(book["empty"]["total"]) < int(book["empty"]["max"])
@@ -187,6 +179,103 @@ def test_a_submission_that_hangs_is_stopped_and_the_others_are_graded(
     )
     assert "1 graded, 1 unchanged since their last grade, 0 failed" in retried.stdout
     assert read_gradebook(out)["stuck"]["error"] == ""
+
+
+def wait_for_step_images(ledgers: Path, count: int, timeout: float = 120) -> list[str]:
+    """Wait until a grading run's ledger lists `count` step images; return them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in ledgers.glob("*.json"):
+            try:
+                images = json.loads(path.read_text())["images"]
+            except (OSError, ValueError, KeyError):
+                continue
+            if len(images) >= count:
+                return list(images)
+        time.sleep(0.2)
+    raise AssertionError(f"no grading run made {count} step images in {timeout} s")
+
+
+@pytest.mark.engine
+def test_an_interrupted_bulk_run_stops_and_keeps_what_finished(
+    engine: docker.DockerClient, classroom: tuple[Path, Path], tmp_path: Path
+) -> None:
+    template, _ = classroom
+    submissions = tmp_path / "submissions"
+    (submissions / "a-quick").mkdir(parents=True)
+    stuck = shutil.copytree(
+        template / "exercises/01-first-image",
+        submissions / "b-stuck/exercises/01-first-image",
+    )
+    (stuck / "token.txt").write_text(uuid.uuid4().hex)
+    (stuck / "Dockerfile").write_text(
+        "FROM debian:bookworm-slim\nCOPY token.txt /token.txt\n"
+        "RUN echo first > /first.txt\nRUN sleep 600\n"
+    )
+    shutil.copytree(template, submissions / "c-queued")
+    out = tmp_path / "grades"
+    cache = tmp_path / "cache"
+    options = ["--template", str(template), "-j", "1", "--out", str(out), "--reports"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader.cli", "bulk", str(submissions), *options],
+        cwd=REPO,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # -j 1 in name order: a-quick has finished once b-stuck's build is under way.
+    images = wait_for_step_images(cache / "brickyard" / "runs", 2)
+
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    seconds = time.monotonic() - started
+
+    assert process.returncode == 130, stderr
+    assert seconds < 60
+    assert "interrupted; 1 of 3 submission(s) had finished" in stderr
+    assert list(read_gradebook(out)) == ["a-quick"]
+    assert (out / "students" / "a-quick.md").is_file()
+    assert not (out / "students" / "c-queued.log").exists()
+    assert "a-quick" in (out / "class-report.html").read_text()
+    for image in images:
+        with pytest.raises(docker.errors.ImageNotFound):
+            engine.images.get(image)
+    assert not list((cache / "brickyard" / "runs").glob("*.json"))
+
+
+def test_bulk_refuses_bad_selectors_and_job_counts(
+    classroom: tuple[Path, Path], tmp_path: Path
+) -> None:
+    template, submissions = classroom
+    out = tmp_path / "grades"
+
+    unknown = run_brickyard(
+        "bulk", str(submissions), "99", "--template", str(template), "--out", str(out)
+    )
+    no_jobs = run_brickyard(
+        "bulk", str(submissions), "-j", "0", "--template", str(template)
+    )
+
+    assert unknown.returncode == 2
+    assert "No exercise matches '99'" in unknown.stderr
+    assert "01  01-first-image" in unknown.stderr
+    assert not (out / "students").exists()
+    assert no_jobs.returncode == 2
+    assert "'0' is not a count" in no_jobs.stderr
+
+
+def test_the_resume_key_follows_the_graders_sources(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "grader", tmp_path / "grader")
+    first = grader_digest(tmp_path)
+    (tmp_path / "grader" / "__pycache__").mkdir(exist_ok=True)
+    (tmp_path / "grader" / "__pycache__" / "x.pyc").write_bytes(b"byte code")
+
+    assert grader_digest(tmp_path) == first
+    checks = tmp_path / "grader" / "checks" / "result.py"
+    checks.write_text(checks.read_text() + "\n# a changed grader\n")
+    assert grader_digest(tmp_path) != first
 
 
 def check(exercise: str, check_id: str, passed: bool, points: int) -> CheckResult:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader.cli import build_parser
 from grader.spec import load_exercise
 from grader.teacher.export import (
     ExportError,
@@ -17,11 +21,13 @@ from grader.teacher.export import (
     student_noxfile,
 )
 from grader.teacher.integrity import check_tree, read_lock, sha256_file
-from grader.workspace import discover
-from tests.conftest import REPO
+from grader.watch.state import ExerciseProgress, Progress
+from grader.workspace import discover, select
+from tests.conftest import REPO, run_brickyard
 from tests.teacher_trees import snapshot_repository
 
-TEXT_SUFFIXES = {"", ".py", ".md", ".yaml", ".yml", ".txt", ".toml", ".j2", ".json"}
+#: Solution lines this long are looked for inside the export's lines too.
+SUBSTRING = 12
 
 
 @pytest.fixture(scope="module")
@@ -50,43 +56,59 @@ def template(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def text_files(root: Path) -> dict[Path, list[str]]:
-    """Every text file under `root` with its stripped lines."""
+def text_files(root: Path) -> dict[Path, str]:
+    """Every file under `root` that is text (no NUL byte), whatever its name."""
     found = {}
-    for path in root.rglob("*"):
-        if path.is_file() and path.suffix in TEXT_SUFFIXES and ".git" not in path.parts:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            found[path] = [line.strip() for line in text.splitlines()]
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.is_symlink() or ".git" in path.parts:
+            continue
+        data = path.read_bytes()
+        if b"\0" not in data:
+            found[path] = data.decode("utf-8", errors="replace")
     return found
 
 
 def distinctive_lines(source: Path) -> dict[str, str]:
     """Each line of a solution that students are not given, with where it is from.
 
-    A line counts when it is not a comment, has some substance, and appears nowhere
-    in what the teacher hands out on purpose: any exercise folder (a prompt may quote
-    a line of the answer, and another exercise's starter may hold it), the quiz and
-    `.gitignore`.
+    A line counts when it is not a comment, has some substance, and appears nowhere,
+    not even inside a longer line, in what the teacher hands out on purpose: any
+    exercise folder (a prompt may quote a line of the answer, and another exercise's
+    starter may hold it), the quiz and `.gitignore`.
     """
-    given = {
-        line
+    given = "\n".join(
+        text
         for folder in (source / "exercises", source / "quiz")
-        for lines in text_files(folder).values()
-        for line in lines
-    }
-    given |= {line.strip() for line in (source / ".gitignore").read_text().splitlines()}
+        for text in text_files(folder).values()
+    )
+    given += (source / ".gitignore").read_text()
     lines = {}
     for solution in sorted((source / "solutions").iterdir()):
         if solution.name == "quiz":
             continue
-        for path in solution.rglob("*"):
-            if not path.is_file():
-                continue
-            for line in path.read_text(encoding="utf-8").splitlines():
+        for path, text in text_files(solution).items():
+            for line in text.splitlines():
                 line = line.strip()
                 if len(line) >= 6 and not line.startswith("#") and line not in given:
                     lines[line] = str(path.relative_to(source))
     return lines
+
+
+def find_leaks(template: Path, secrets: dict[str, str]) -> list[str]:
+    """Each secret line found in a text file of the export, even inside a line.
+
+    A short line (`**/*.log`) is only found as a whole line: inside a line it is as
+    likely a comment of the grader's that names the pattern.
+    """
+    leaks = []
+    for path, text in text_files(template).items():
+        lines = {line.strip() for line in text.splitlines()}
+        for secret, origin in secrets.items():
+            if secret in lines or (len(secret) >= SUBSTRING and secret in text):
+                leaks.append(
+                    f"{path.relative_to(template)}: {secret!r} (from {origin})"
+                )
+    return leaks
 
 
 def test_no_distinctive_line_of_a_solution_is_in_the_export(
@@ -95,14 +117,34 @@ def test_no_distinctive_line_of_a_solution_is_in_the_export(
     secrets = distinctive_lines(source)
     assert len(secrets) > 10, "the solutions should hold lines of their own"
 
-    leaks = [
-        f"{path.relative_to(template)}: {line!r} (from {secrets[line]})"
-        for path, lines in text_files(template).items()
-        for line in lines
-        if line in secrets
-    ]
+    leaks = find_leaks(template, secrets)
 
     assert not leaks, "\n".join(leaks)
+
+
+def test_the_leak_scan_reads_any_text_file_and_inside_lines(
+    source: Path, template: Path, tmp_path: Path
+) -> None:
+    secrets = distinctive_lines(source)
+    registry = sorted(
+        line
+        for line, origin in secrets.items()
+        if "12-registry" in origin and len(line) >= SUBSTRING
+    )
+    assert registry, "exercise 12's solution should hold a line of its own"
+    copy = tmp_path / "template"
+    shutil.copytree(template, copy)
+    # A suffix no list would name, and the line inside a longer one.
+    (copy / "exercises" / "12-registry" / "notes.env").write_text(
+        f"export {registry[0]}  # from the answer\n"
+    )
+
+    leaks = find_leaks(copy, secrets)
+
+    origin = secrets[registry[0]]
+    assert leaks == [
+        f"exercises/12-registry/notes.env: {registry[0]!r} (from {origin})"
+    ]
 
 
 def test_the_export_holds_no_keys_tests_or_teacher_notes(
@@ -123,7 +165,7 @@ def test_the_export_holds_no_keys_tests_or_teacher_notes(
     }, top
     assert not list(template.rglob("keys*.yaml"))
     assert not list(template.rglob("TEACHER.md"))
-    everything = "\n".join("\n".join(lines) for lines in text_files(template).values())
+    everything = "\n".join(text_files(template).values())
     assert "ten minutes for this one" not in everything
     assert "half the class missed EXPOSE" not in everything
     # Practice mode gives digests of the answers, never the answers themselves.
@@ -144,7 +186,7 @@ def test_the_export_keeps_what_students_need(template: Path) -> None:
     assert (template / "scripts" / "provision-engine").stat().st_mode & 0o111
 
     readme = (template / "README.md").read_text()
-    for needed in ("pip install --user nox", "nox -s grade", "Try:", "nox -s quiz"):
+    for needed in ("pipx install nox", "nox -s grade", "Try:", "nox -s quiz"):
         assert needed in readme
     assert all(f"exercises/{name}/README.md" in readme for name in exercises)
 
@@ -153,6 +195,53 @@ def test_the_export_keeps_what_students_need(template: Path) -> None:
     assert not {"tests", "validate", "template", "new", "docs"} & set(sessions)
     if "hint" in sessions:
         assert "nox -s hint" in readme
+
+
+def test_every_command_the_student_readme_names_exists(template: Path) -> None:
+    readme = (template / "README.md").read_text()
+    sessions = dict(sessions_of((template / "noxfile.py").read_text()))
+    parser = build_parser()
+    commands = next(
+        action
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+    ).choices
+    named = re.findall(r"nox -s (\w+)((?: -- [^`#\n]*)?)", readme)
+    assert {"grade", "hint", "quiz"} <= {name for name, _ in named}
+
+    for name, arguments in named:
+        assert name in sessions, f"README names `nox -s {name}`, which is no session"
+        # Each student session runs the `brickyard` command of its name.
+        words = arguments.replace("--", "", 1).split()
+        assert name in commands
+        flags = {
+            option
+            for action in commands[name]._actions
+            for option in action.option_strings
+        }
+        for word in words:
+            if word.startswith("-"):
+                assert word in flags, f"`nox -s {name} -- {word}`: no such option"
+            else:
+                # An exercise selector: grading it by that name must work.
+                assert select(discover(template), [word])
+    assert "--solutions" not in readme
+
+
+def test_plain_hint_shows_the_first_exercise_not_at_full_marks(
+    template: Path, tmp_path: Path
+) -> None:
+    tree = tmp_path / "student"
+    shutil.copytree(template, tree)
+    first, second = discover(tree)[:2]
+    progress = Progress.load(tree)
+    progress.exercises[first.id] = ExerciseProgress(score=5, max_score=5)
+    progress.save()
+
+    done = run_brickyard("hint", "--root", str(tree))
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Hints for {second.id}:")
 
 
 def test_the_lock_covers_specs_and_grader_and_the_workflow_pins_it(
@@ -165,6 +254,20 @@ def test_the_lock_covers_specs_and_grader_and_the_workflow_pins_it(
     assert "grader/teacher/integrity.py" in lock.files
     assert "grader/cli.py" in lock.files
     assert "noxfile.py" in lock.files
+    # What the exercises give the student to build on is recorded; their answers not.
+    given = {path for path, role in lock.roles.items() if role == "given"}
+    expected = {
+        "exercises/01-first-image/app.py",
+        "exercises/03-dockerignore/.env",
+        "exercises/05-multi-stage/brickwall.c",
+    }
+    assert expected <= given
+    assert any(path.startswith("exercises/02-layer-caching/wheels/") for path in given)
+    assert not {
+        "exercises/01-first-image/Dockerfile",
+        "exercises/03-dockerignore/.dockerignore",
+        "exercises/12-registry/release.env",
+    } & set(lock.files)
     assert any(path.startswith("quiz/bank/") for path in lock.texts)
     workflow = (template / ".github/workflows/classroom.yml").read_text()
     assert lock.digest in workflow
@@ -196,10 +299,7 @@ def test_withholding_the_quiz_leaves_the_practice_file_out(
         if len(str(key.get("explanation", ""))) > 60
     ]
     assert explanations
-    everything = " ".join(
-        " ".join(lines) for lines in text_files(tmp_path / "withheld").values()
-    )
-    everything = " ".join(everything.split())
+    everything = " ".join(" ".join(text_files(tmp_path / "withheld").values()).split())
     assert not [text for text in explanations if text in everything]
     assert (
         "scored when your work is graded"

@@ -19,6 +19,7 @@ def make_repository(root: Path) -> Path:
     (root / "exercises" / "01-first").mkdir(parents=True)
     (root / "exercises" / "01-first" / "exercise.yaml").write_text("id: 01-first\n")
     (root / "tests" / "cases").mkdir(parents=True)
+    (root / "noxfile.py").write_text("import nox\n")
     return root
 
 
@@ -76,6 +77,22 @@ def test_nothing_is_overwritten(tmp_path: Path) -> None:
     assert not (root / "exercises" / NAME).exists()
 
 
+def test_new_refuses_a_folder_that_is_no_brickyard_repository(tmp_path: Path) -> None:
+    template = make_repository(tmp_path / "template")
+    (template / "brickyard.lock").write_text("{}\n")
+    (tmp_path / "elsewhere").mkdir()
+
+    outside = run_brickyard("new", NAME, "--root", str(tmp_path / "elsewhere"))
+    exported = run_brickyard("new", NAME, "--root", str(template))
+
+    assert outside.returncode == 2
+    assert "is not a brickyard repository" in outside.stderr
+    assert exported.returncode == 2
+    assert "is a student template" in exported.stderr
+    assert not (template / "exercises" / NAME).exists()
+    assert not (tmp_path / "elsewhere" / "exercises").exists()
+
+
 def test_the_command_line_says_what_it_wrote(tmp_path: Path) -> None:
     root = make_repository(tmp_path)
 
@@ -95,6 +112,8 @@ def test_a_scaffold_passes_validate_and_its_cases_grade_as_they_say(
 ) -> None:
     root = tmp_path / "repository"
     (root / "tests" / "cases").mkdir(parents=True)
+    (root / "exercises").mkdir()
+    (root / "noxfile.py").write_text("import nox\n")
     scaffold_exercise(root, NAME)
 
     validated = run_brickyard("validate", "--root", str(root))

@@ -47,6 +47,9 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     ]
     starter["starter_fails"] = []
     spec_03.write_text(yaml.safe_dump(starter))
+    # The app exercise 01 gives is edited (harmlessly; a teacher would want to know).
+    app = student / "exercises/01-first-image/app.py"
+    app.write_text(app.read_text() + "\n# my own app now\n")
     # The grader is changed to pass every build, and a kind is added.
     image = student / "grader/checks/image.py"
     image.write_text(image.read_text().replace("if result.ok:", "if True:"))
@@ -92,7 +95,9 @@ def test_a_tampered_submission_is_graded_with_the_teachers_specs(
     assert isinstance(evidence, dict)
     assert "grader/checks/image.py" in evidence
     assert "grader/checks/free_points.py" in evidence
+    assert "exercises/01-first-image/app.py" in evidence
     assert "exercises/01-first-image/exercise.yaml" not in evidence
+    assert "exercises/01-first-image/Dockerfile" not in evidence
 
 
 @pytest.mark.engine
@@ -146,8 +151,11 @@ def test_verify_names_each_changed_file(trees: tuple[Path, Path]) -> None:
         "spec     exercises/03-dockerignore/exercise.yaml was changed",
         "tooling  grader/checks/image.py was changed",
         "tooling  grader/checks/free_points.py was added",
+        "given    exercises/01-first-image/app.py was changed",
     ):
         assert line in done.stdout
+    # The student's own answer is theirs to change.
+    assert "exercises/01-first-image/Dockerfile" not in done.stdout
     intact = run_brickyard("verify", "--root", str(template))
     assert intact.returncode == 0, intact.stdout
 

@@ -446,22 +446,35 @@ def import_changes(image: BaseImage) -> list[str]:
     return [part for change in changes for part in ("-c", change)]
 
 
+# Suites a Debian mirror carries beside bookworm, so a machine on trixie or tracking
+# `stable` still names a mirror that bookworm stand-ins can be built from. Releases
+# before bullseye moved to archive.debian.org, which has no bookworm; the security
+# suites live in another archive (debian-security) without it too.
+DEBIAN_SUITES = frozenset(
+    {"bullseye", "bookworm", "trixie", "forky", "duke", "sid"}
+    | {"oldstable", "stable", "testing", "unstable", "experimental"}
+)
+SUITE_SUFFIXES = ("-updates", "-backports", "-proposed-updates")
+
+
 def find_debian_mirror(
     sources: tuple[Path, ...] = (
         Path("/etc/apt/sources.list"),
         Path("/etc/apt/sources.list.d"),
     ),
 ) -> str:
-    """Return the first Debian mirror that apt's sources use for the main suite."""
+    """Return the Debian mirror of apt's sources, one listing bookworm first."""
+    found: list[tuple[int, str]] = []
     for path in sources:
         files = sorted(path.glob("*")) if path.is_dir() else [path]
         for file in files:
             if not file.is_file():
                 continue
             text = file.read_text(errors="replace")
-            mirror = parse_mirror(text, deb822=file.suffix == ".sources")
-            if mirror:
-                return mirror
+            found += rank_mirrors(text, deb822=file.suffix == ".sources")
+    if found:
+        # sorted() is stable: among equal ranks, the first source apt reads wins.
+        return sorted(found, key=lambda pair: pair[0])[0][1]
     raise StandInError(
         "No Debian mirror for the bookworm suite was found in /etc/apt/sources.list or"
         " /etc/apt/sources.list.d/.\nNext step: configure apt with a Debian mirror"
@@ -470,7 +483,18 @@ def find_debian_mirror(
 
 
 def parse_mirror(text: str, deb822: bool) -> str | None:
-    """Return the mirror of a `deb` source for the main suite, in either apt format."""
+    """Return the mirror of a Debian `deb` source, in either apt format."""
+    found = rank_mirrors(text, deb822)
+    return sorted(found, key=lambda pair: pair[0])[0][1] if found else None
+
+
+def rank_mirrors(text: str, deb822: bool) -> list[tuple[int, str]]:
+    """List the URIs of Debian `deb` sources: rank 0 lists bookworm, 1 another suite.
+
+    Sources of other distributions (an Ubuntu mirror serves `jammy`, not bookworm)
+    are left out: mmdebstrap could not build bookworm from them.
+    """
+    entries: list[tuple[str, list[str]]] = []
     if deb822:
         for stanza in re.split(r"\n\s*\n", text):
             fields = dict(
@@ -480,17 +504,30 @@ def parse_mirror(text: str, deb822: bool) -> str | None:
                 )
                 if not key.startswith("#")
             )
-            suites = fields.get("suites", "").split()
-            if "deb" in fields.get("types", "").split() and SUITE in suites:
+            if fields.get("enabled", "yes").lower() == "no":
+                continue
+            if "deb" in fields.get("types", "").split():
                 uris = fields.get("uris", "").split()
-                if uris:
-                    return uris[0]
-        return None
-    for line in text.splitlines():
-        words = re.sub(r"\[[^]]*\]", "", line.split("#", 1)[0]).split()
-        if len(words) >= 3 and words[0] == "deb" and words[2] == SUITE:
-            return words[1]
-    return None
+                entries += [(uri, fields.get("suites", "").split()) for uri in uris]
+    else:
+        for line in text.splitlines():
+            words = re.sub(r"\[[^]]*\]", "", line.split("#", 1)[0]).split()
+            if len(words) >= 3 and words[0] == "deb":
+                entries.append((words[1], [words[2]]))
+    found = []
+    for uri, suites in entries:
+        if SUITE in suites:
+            found.append((0, uri))
+        elif any(debian_suite(suite) for suite in suites):
+            found.append((1, uri))
+    return found
+
+
+def debian_suite(suite: str) -> bool:
+    """Tell whether `suite` is one a Debian mirror serves beside bookworm."""
+    for suffix in SUITE_SUFFIXES:
+        suite = suite.removesuffix(suffix)
+    return suite in DEBIAN_SUITES
 
 
 def tail(text: str, lines: int) -> str:

@@ -66,6 +66,34 @@ class AnswerExists(Exception):
         self.previous = previous
 
 
+class AnswersNotText(Exception):
+    """The answers file is not UTF-8 text: saving into it would garble what it holds."""
+
+    def __init__(self, path: Path, line: int) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(
+            f"{path} is not UTF-8 text (line {line} holds bytes that are not), so the"
+            " quiz leaves it untouched rather than save into it. Save it as UTF-8"
+            " (most editors: Save As, encoding UTF-8), then run the quiz again."
+        )
+
+
+def read_text(path: Path) -> str:
+    """Return the text of the answers file; raise AnswersNotText if not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise AnswersNotText(path, raw[: error.start].count(b"\n") + 1) from None
+
+
+def check_text(path: Path) -> None:
+    """Raise AnswersNotText when an existing answers file is not UTF-8 text."""
+    if path.is_file():
+        read_text(path)
+
+
 def read_answers(path: Path, bank: Bank | None = None) -> AnswersFile:
     """Read `path`; a missing file is an empty one. Unknown ids need `bank`."""
     if not path.exists():
@@ -169,17 +197,20 @@ def save_answer(
 
     The file is read again first, so edits made by hand meanwhile are kept. An answer
     already there that differs is replaced only when `replace` is true (the student
-    said so); otherwise AnswerExists is raised.
+    said so); otherwise AnswerExists is raised. A file that is not UTF-8 text is
+    left untouched: AnswersNotText is raised.
     """
     if "\n" in text or "\r" in text:
         raise ValueError("an answer is one line")
     write_template(path, bank)
+    # Before anything else: a file in another encoding would be rewritten garbled.
+    text_now = read_text(path)
     current = read_answers(path, bank)
     previous = current.answers.get(question_id)
     if previous is not None and previous.text != text and not replace:
         raise AnswerExists(previous)
 
-    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines = text_now.splitlines(keepends=True)
     new_line = f"{question_id}: {text}\n"
     target = (
         previous.line - 1 if previous is not None else empty_line_of(lines, question_id)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader.quiz.answers import ANSWERS_FILE, write_template
+from grader.quiz.answers import ANSWERS_FILE, AnswersNotText, write_template
 from grader.quiz.bank import Bank, BankError, load_bank
 from grader.quiz.keys import (
     KEYS_PATH,
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
                 plain=args.plain,
             )
         )
-    except KeysError as error:
+    except (KeysError, AnswersNotText) as error:
         print(f"brickyard: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

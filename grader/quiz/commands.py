@@ -7,13 +7,16 @@ mapped to the classic one (`docker container rm` to `docker rm`), short options 
 their long names (`-a` to `--all`), clusters split (`-it` to `-i -t`), `--name=web` to
 `--name web`, and the options sorted, since the CLI does not care about their order.
 The result is one canonical string per meaning. Predict scenarios use the same parser
-to run their commands, so both read a command line alike.
+to run their commands, so both read a command line alike. Comparing answers also
+drops what only restates a default (`-f Dockerfile`, `--driver local`, a published
+port's `/tcp`), which the scenarios have no need to do.
 """
 
 from __future__ import annotations
 
+import posixpath
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -513,19 +516,62 @@ class _Reader:
 
 
 def split_words(text: str) -> list[str]:
-    """Split a command line as a POSIX shell would, without a prompt or `sudo`."""
+    """Split a command line as a POSIX shell would, without a prompt or `sudo`.
+
+    A command substitution, `$(...)` or backquotes, stays one word as written: the
+    shell would run it, and splitting inside it would garble what is shown back.
+    """
     stripped = text.strip()
     if stripped.startswith("$ "):
         stripped = stripped[2:]
+    stripped, substitutions = hide_substitutions(stripped)
     try:
         words = shlex.split(stripped)
     except ValueError as error:
         raise CommandError(f"it cannot be read as a command line: {error}") from None
+    for index, hidden in enumerate(substitutions):
+        words = [word.replace(_MARK.format(index), hidden) for word in words]
     if words and words[0] == "sudo":
         words = words[1:]
     if not words:
         raise CommandError("it is empty")
     return words
+
+
+#: Stands in for a command substitution while the line is split; no answer holds NUL.
+_MARK = "\0{}\0"
+
+
+def hide_substitutions(text: str) -> tuple[str, list[str]]:
+    """Replace each `$(...)` and `...` in `text` by a mark; return both."""
+    found: list[str] = []
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith("$(", index):
+            depth, end = 0, index + 1
+            while end < len(text):
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                if depth == 0:
+                    break
+                end += 1
+            if depth:
+                raise CommandError(f"`{text[index:]}` opens `$(` and never closes it")
+            found.append(text[index : end + 1])
+        elif text[index] == "`":
+            end = text.find("`", index + 1)
+            if end < 0:
+                raise CommandError(
+                    f"`{text[index:]}` opens a backquote and never closes it"
+                )
+            found.append(text[index : end + 1])
+        else:
+            out.append(text[index])
+            index += 1
+            continue
+        out.append(_MARK.format(len(found) - 1))
+        index = end + 1
+    return "".join(out), found
 
 
 def parse(text: str) -> Command:
@@ -569,4 +615,128 @@ def parse(text: str) -> Command:
 
 def normalize(text: str) -> str:
     """Return the canonical spelling of a docker command line; raise CommandError."""
-    return parse(text).canonical()
+    return settle_defaults(parse(text)).canonical()
+
+
+#: The files `docker compose` looks for when no `-f` is given, in the project folder.
+COMPOSE_FILES = (
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+)
+#: Option values that only restate the default, by subcommand.
+_DEFAULT_VALUES: dict[tuple[str, ...], dict[str, str]] = {
+    ("volume", "create"): {"--driver": "local"},
+    ("network", "create"): {"--driver": "bridge"},
+}
+
+
+def settle_defaults(command: Command) -> Command:
+    """Drop what only restates Docker's defaults, so that answers compare by meaning.
+
+    `docker build -f Dockerfile ./` is `docker build .`; `docker compose -f
+    compose.yaml up` is `docker compose up` (any of the names compose looks for);
+    `-p 0.0.0.0:8080:8000/tcp` is `-p 8080:8000`; `docker volume create --driver
+    local` is `docker volume create`.
+    """
+    options = list(command.options)
+    arguments = list(command.arguments)
+    compose_options = list(command.compose_options)
+    if command.path == ("build",) and len(arguments) == 1:
+        context = arguments[0]
+        if "://" not in context and context != "-":
+            context = posixpath.normpath(context)
+            arguments = [context]
+            default_file = posixpath.normpath(posixpath.join(context, "Dockerfile"))
+            options = [
+                (name, value)
+                for name, value in options
+                if not (
+                    name == "--file" and posixpath.normpath(value or "") == default_file
+                )
+            ]
+    defaults = _DEFAULT_VALUES.get(command.path, {})
+    options = [
+        (name, value)
+        for name, value in options
+        if name not in defaults or defaults[name] != value
+    ]
+    if command.path in (("run",), ("create",), ("compose", "run")):
+        options = [
+            (name, settle_port(value) if name == "--publish" and value else value)
+            for name, value in options
+        ]
+    files = [value for name, value in compose_options if name == "--file"]
+    if len(files) == 1 and posixpath.normpath(files[0] or "") in COMPOSE_FILES:
+        compose_options = [item for item in compose_options if item[0] != "--file"]
+    return replace(
+        command,
+        options=tuple(options),
+        arguments=tuple(arguments),
+        compose_options=tuple(compose_options),
+    )
+
+
+def settle_port(value: str) -> str:
+    """Write a published port without its defaults: all addresses, TCP."""
+    value = value.removesuffix("/tcp")
+    # `0.0.0.0:8080:8000` binds every IPv4 address, as `8080:8000` does.
+    if value.startswith("0.0.0.0:") and value.count(":") == 2:
+        value = value.removeprefix("0.0.0.0:")
+    return value
+
+
+def next_step(given: Command, accepted: list[Command]) -> str:
+    """Say what a wrong command lacks or has extra, without writing the key out.
+
+    With no accepted command to compare (practice mode knows only digests), point at
+    the subcommand's help.
+    """
+    name = " ".join(given.path)
+    help_text = f"`docker {name} --help`"
+    alike = [command for command in accepted if command.path == given.path]
+    if accepted and not alike:
+        return (
+            f"`docker {name}` is not the command this needs; `docker --help` lists"
+            " the commands, and the question names what it must do"
+        )
+    if not alike:
+        return f"{help_text} lists what it does and its options"
+    gaps = min((differences(given, command) for command in alike), key=len)
+    if not gaps:
+        return f"look at {help_text}"
+    return "; ".join(gaps) + f": look at {help_text}"
+
+
+def differences(given: Command, key: Command) -> list[str]:
+    """List what `given` lacks or has extra compared with `key`, naming only its own."""
+    found: list[str] = []
+    mine = dict(given.compose_options + given.options)
+    theirs = dict(key.compose_options + key.options)
+    missing = [option for option in theirs if option not in mine]
+    if missing:
+        found.append(
+            "it lacks an option the question asks for"
+            if len(missing) == 1
+            else f"it lacks {len(missing)} options the question asks for"
+        )
+    extra = [option for option in mine if option not in theirs]
+    if extra:
+        listed = ", ".join(f"`{option}`" for option in extra)
+        found.append(f"{listed} {'is' if len(extra) == 1 else 'are'} not asked for")
+    for option, value in mine.items():
+        if option in theirs and value != theirs[option]:
+            found.append(f"the value of {option}, `{value}`, is not the one asked for")
+    if given.arguments != key.arguments:
+        if len(given.arguments) < len(key.arguments):
+            found.append("it lacks an argument (a name the question gives)")
+        elif len(given.arguments) > len(key.arguments):
+            found.append("it has more arguments than the question asks for")
+        else:
+            shown = " ".join(given.arguments)
+            found.append(
+                f"its arguments (`{shown}`) are not the ones asked for; write names"
+                " exactly as the question gives them, in the order the command takes"
+            )
+    return found

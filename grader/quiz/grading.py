@@ -8,6 +8,7 @@ cannot be read, unknown question ids) and lists the questions not yet answered.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from grader.checks.result import CheckResult
@@ -23,6 +24,10 @@ from grader.quiz.keys import KEYS_PATH, KeyBook, KeysError, find_keys, load_keys
 from grader.quiz.scoring import AnswerError, Key, read_answer, score, show
 
 QUIZ_ID = "quiz"
+#: How the feedback of a question not answered starts.
+NOT_ANSWERED = "Not answered"
+#: The id of the terminal's one line for every question not answered.
+UNANSWERED_ID = "unanswered"
 QUIZ_TITLE = "Concepts quiz"
 #: The selector that picks the quiz in `brickyard grade quiz`.
 SELECTOR = "quiz"
@@ -95,6 +100,50 @@ def grade_quiz(
     return result
 
 
+def terminal_checks(result: ExerciseResult) -> list[CheckResult]:
+    """The quiz's checks for the terminal: the unanswered questions on one line.
+
+    A fresh answers file would otherwise print a FAIL block per question. Every
+    other report keeps one result per question.
+    """
+    unanswered = [
+        check
+        for check in result.checks
+        if check.kind.startswith("quiz_")
+        and check.id != "answers-file"
+        and not check.evidence
+        and check.feedback.startswith(NOT_ANSWERED)
+    ]
+    if not unanswered:
+        return list(result.checks)
+    shown = [check for check in result.checks if check not in unanswered]
+    for index, check in enumerate(shown):
+        if check.id == "answers-file":
+            # Its list of the questions not answered is the line added below.
+            feedback = check.feedback.split("; not answered (0 points each)")[0]
+            shown[index] = replace(check, feedback=feedback.rstrip(".") + ".")
+    ids = ", ".join(check.id for check in unanswered)
+    line = CheckResult(
+        exercise=QUIZ_ID,
+        id=UNANSWERED_ID,
+        title=f"{len(unanswered)} questions not answered",
+        kind="quiz_unanswered",
+        status="failed",
+        score=0,
+        max_score=sum(check.max_score for check in unanswered),
+        feedback=f"Not answered, 0 points each: {ids}.",
+        hint=(
+            "Answer them with `nox -s quiz` (it starts at the first one not"
+            f" answered), or add `question-id: ANSWER` lines to quiz/{ANSWERS_FILE}."
+        ),
+    )
+    position = next(
+        (index for index, check in enumerate(shown) if check.id == "answers-file"),
+        len(shown),
+    )
+    return [*shown[:position], line, *shown[position:]]
+
+
 def show_key(key: Key) -> str:
     assert key.value is not None
     return show(key.value)
@@ -124,7 +173,7 @@ def grade_question(
     )
     if given is None:
         base.feedback = (
-            "Not answered, so it scores 0. Answer it with `nox -s quiz`, or add the"
+            f"{NOT_ANSWERED}, so it scores 0. Answer it with `nox -s quiz`, or add the"
             f" line `{question.id}: ANSWER` to quiz/{ANSWERS_FILE}."
         )
         return base
@@ -144,7 +193,7 @@ def grade_question(
         )
         return base
 
-    verdict = score(question, key, value)
+    verdict = score(question, key, value, given.text)
     base.score = verdict.score
     base.status = "passed" if verdict.passed else "failed"
     parts = ["Right." if verdict.passed else verdict.wrong]
@@ -201,12 +250,40 @@ def file_check(bank: Bank, answers: AnswersFile, book: KeyBook) -> CheckResult:
 
 
 def withheld_message(bank: Bank, answers: AnswersFile) -> str:
-    """Say why nothing is scored when the keys are withheld, and what was read."""
-    answered = sum(1 for question_id in bank.ids if question_id in answers.answers)
+    """Say why nothing is scored when the keys are withheld, and what was read.
+
+    No key is needed to tell whether an answer can be read for its question, so
+    every line is checked as the graded run will check it, and the questions still
+    open are listed: the student can fix both before CI scores the quiz.
+    """
+    unreadable = []
+    for question in bank.questions:
+        given = answers.answers.get(question.id)
+        if given is None:
+            continue
+        try:
+            read_answer(question, given.text)
+        except AnswerError as error:
+            unreadable.append(
+                f"line {given.line}: `{question.id}` cannot be read: {error}; it"
+                " would score 0"
+            )
+    unanswered = [
+        question_id for question_id in bank.ids if question_id not in answers.answers
+    ]
+    answered = len(bank.ids) - len(unanswered)
     lines = [
         "The quiz's answer keys are withheld in this assignment, so it is scored only"
         " where your teacher supplies them (in CI). Your answers are read from"
         f" quiz/{ANSWERS_FILE}: {answered} of {len(bank.ids)} questions answered.",
     ]
     lines += answers.problems
+    lines += unreadable
+    if unanswered:
+        lines.append(f"Not answered (0 points each): {', '.join(unanswered)}.")
+    if answers.problems or unreadable:
+        lines.append(
+            "Fix the lines named above (each is `question-id: answer`; quiz/README.md"
+            " shows how to write each kind of answer) before CI grades the quiz."
+        )
     return "\n".join(lines)

@@ -74,36 +74,45 @@ class KeyBook:
     problems: dict[str, str] = field(default_factory=dict)
 
 
+def keys_given(keys_path: Path | None) -> bool:
+    """Tell whether clear keys are named from outside, by option or environment."""
+    return keys_path is not None or bool(os.environ.get(KEYS_ENV, "").strip())
+
+
 def find_keys(quiz_folder: Path, bank: Bank, keys_path: Path | None) -> KeyBook:
     """Return the keys for grading: given from outside, practice, or none."""
+    given_by = "--quiz-keys"
     if keys_path is None and os.environ.get(KEYS_ENV, "").strip():
         keys_path = Path(os.environ[KEYS_ENV].strip())
-        if not keys_path.is_file():
-            raise KeysError(
-                keys_path,
-                [
-                    f"{KEYS_ENV} names this file, which does not exist; set it to"
-                    " the path of the quiz keys file, or unset it"
-                ],
-            )
+        given_by = f"the environment variable {KEYS_ENV}"
     if keys_path is not None:
-        return load_keys(keys_path, bank)
+        return load_keys(keys_path, bank, given_by)
     practice = quiz_folder / PRACTICE_FILE
     if practice.is_file():
         return load_practice(practice, bank)
     return KeyBook("withheld")
 
 
-def load_keys(path: Path, bank: Bank) -> KeyBook:
-    """Read a clear keys file; raise KeysError listing every problem."""
+def load_keys(path: Path, bank: Bank, given_by: str = "") -> KeyBook:
+    """Read a clear keys file; raise KeysError listing every problem.
+
+    `given_by` says how the file was named (`--quiz-keys`, the environment), so a
+    file that is missing or empty gets a message that says what to fix there.
+    Reports name the right answers only when the file says `reveal: true`: keys
+    given from outside are CI's, and the student reads CI's reports.
+    """
+    check_keys_file(path, given_by)
     data = read_mapping(
         path, "keys", "question ids mapped to `answer` and `explanation`"
     )
     problems: list[str] = []
-    reveal = data.get("reveal", True)
+    reveal = data.get("reveal", False)
     if not isinstance(reveal, bool):
-        problems.append(f"line {line_of(data)}: `reveal` must be true or false")
-        reveal = True
+        problems.append(
+            f"line {line_of(data)}: `reveal` is `{reveal}`; write `reveal: true` or"
+            " `reveal: false`"
+        )
+        reveal = False
     entries = data["keys"]
     book = KeyBook("keys", path, reveal=reveal)
     for question_id, entry in entries.items():
@@ -124,6 +133,39 @@ def load_keys(path: Path, bank: Bank) -> KeyBook:
     if problems:
         raise KeysError(path, problems)
     return book
+
+
+def check_keys_file(path: Path, given_by: str) -> None:
+    """Raise KeysError when `path` is missing, not a file, unreadable or empty."""
+    named = f"{given_by} names it" if given_by else "it is the keys file"
+    copy = "give the path of a copy of the teacher's solutions/quiz/keys.yaml" + (
+        f", or leave {given_by} out to grade in practice mode" if given_by else ""
+    )
+    if not path.exists():
+        raise KeysError(path, [f"the file does not exist ({named}); {copy}"])
+    if not path.is_file():
+        raise KeysError(path, [f"this is a folder, not a file ({named}); {copy}"])
+    try:
+        text = path.read_bytes()
+    except OSError as error:
+        raise KeysError(
+            path,
+            [
+                f"the file cannot be read ({error.strerror or error}); make it"
+                " readable by the user that runs brickyard"
+            ],
+        ) from None
+    lines = text.decode("utf-8", errors="replace").splitlines()
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        raise KeysError(
+            path,
+            [
+                f"the file is empty ({named}), so no question can be scored. In CI"
+                " this is what an unset or misspelt secret writes: check that the"
+                " secret holds the contents of solutions/quiz/keys.yaml and that"
+                " the workflow names it exactly"
+            ],
+        )
 
 
 def read_key(question: Question, entry: Any) -> Key:

@@ -186,20 +186,21 @@ class Verdict:
         return self.score == self.max_score
 
 
-def score(question: Question, key: Key, value: AnswerValue) -> Verdict:
-    """Score a read answer against the key, by the rule of its kind."""
+def score(
+    question: Question, key: Key, value: AnswerValue, written: str = ""
+) -> Verdict:
+    """Score a read answer against the key, by the rule of its kind.
+
+    `written` is the answer as the student wrote it: a wrong command is shown back
+    that way, not in the canonical spelling it was compared in.
+    """
     points = question.points
     kind = question.kind
     if kind == "command":
         assert isinstance(value, str)
         if key.accepts(value):
             return Verdict(points, points)
-        extra = key.mistakes.get(value, "")
-        return Verdict(
-            0,
-            points,
-            f"`{value}` does not do what was asked" + (f": {extra}" if extra else "."),
-        )
+        return Verdict(0, points, command_feedback(key, value, written))
     if kind in ("choice", "number"):
         if value == key.value:
             return Verdict(points, points)
@@ -210,6 +211,20 @@ def score(question: Question, key: Key, value: AnswerValue) -> Verdict:
         return score_choices(points, key.value, value)
     assert isinstance(value, tuple) and isinstance(key.value, tuple)
     return score_order(points, key.value, value)
+
+
+def command_feedback(key: Key, value: str, written: str) -> str:
+    """What a wrong command does, when the key knows, and what to look at next."""
+    shown = written.strip() or value
+    extra = key.mistakes.get(value, "")
+    step = commands.next_step(
+        commands.settle_defaults(commands.parse(written or value)),
+        [commands.settle_defaults(commands.parse(text)) for text in key.commands],
+    )
+    said = f"`{shown}` does not do what was asked"
+    if extra:
+        return f"{said}: {extra.rstrip('.')}. Next: {step}."
+    return f"{said}: {step}."
 
 
 def score_choices(points: int, key: frozenset[int], given: frozenset[int]) -> Verdict:

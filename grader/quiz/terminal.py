@@ -26,6 +26,7 @@ from grader.quiz.answers import (
     ANSWERS_FILE,
     AnswerExists,
     AnswersFile,
+    check_text,
     read_answers,
     save_answer,
     write_template,
@@ -168,7 +169,12 @@ class Quiz:
     # The session
 
     def run(self) -> int:
-        """Ask the questions; return 0 (progress is saved whatever happens)."""
+        """Ask the questions; return 0 (progress is saved whatever happens).
+
+        An answers file that is not UTF-8 text raises AnswersNotText before any
+        question is asked: nothing could be saved into it.
+        """
+        check_text(self.path)
         if write_template(self.path, self.bank):
             self.notice = f"Created {self.display_path()} for your answers."
         progress = self.progress()
@@ -260,7 +266,7 @@ class Quiz:
             if not self.store(question, stored, saved.text if saved else None):
                 self.notice = "Kept your saved answer."
                 return SKIP
-            move = self.feedback(question, index, value)
+            move = self.feedback(question, index, value, text)
             if move != "again":
                 return move
 
@@ -311,7 +317,9 @@ class Quiz:
         return lines
 
     def wrap(self, text: str, indent: int) -> list[str]:
-        lines = textwrap.wrap(text, self.width() - indent) or [""]
+        # Question ids are joined by dashes: a line must not break inside one.
+        width = self.width() - indent
+        lines = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
         return [lines[0]] + [" " * indent + line for line in lines[1:]]
 
     def draw(self, lines: list[str], footer: str) -> None:
@@ -518,7 +526,9 @@ class Quiz:
 
     # After an answer
 
-    def feedback(self, question: Question, index: int, value: AnswerValue) -> str:
+    def feedback(
+        self, question: Question, index: int, value: AnswerValue, written: str = ""
+    ) -> str:
         """Show the verdict and the explanation; return the next move."""
         key = self.book.keys.get(question.id)
         lines = [self.paint(question.title, _BOLD), ""]
@@ -531,7 +541,7 @@ class Quiz:
             else:
                 lines.append(self.book.problems.get(question.id, "Saved."))
         else:
-            verdict = score(question, key, value)
+            verdict = score(question, key, value, written)
             if verdict.passed:
                 lines.append(
                     self.paint(f"Right: {verdict.score}/{verdict.max_score}", _GREEN)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.reports.model import GradingReport, full_feedback
+from grader.reports.model import GradingReport, full_feedback, points
 
 
 def gradescope_results(report: GradingReport) -> dict[str, Any]:
@@ -46,12 +46,40 @@ def gradescope_results(report: GradingReport) -> dict[str, Any]:
     return {
         "score": report.score,
         "execution_time": round(report.seconds),
-        "output": f"brickyard graded {len(report.exercises)} exercise(s):"
-        f" {report.score}/{report.max_score} points.",
+        # The top-level output is always shown, so it counts visible checks only.
+        "output": summary_line(report),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+
+
+def summary_line(report: GradingReport) -> str:
+    """The run's total as the student may see it: hidden points told apart."""
+    # Gradescope applies each test's own visibility, so after_due_date checks count
+    # as hidden here whatever the run was told.
+    hidden = sum(
+        check.max_score
+        for exercise in report.exercises
+        for check in exercise.checks
+        if check.visibility != "visible"
+    )
+    line = (
+        f"brickyard graded {len(report.exercises)} exercise(s):"
+        f" {report.score - hidden_score(report)}/{report.max_score - hidden} points"
+    )
+    if hidden:
+        line += f", and {points(hidden)} in checks shown later"
+    return line + "."
+
+
+def hidden_score(report: GradingReport) -> int:
+    return sum(
+        check.score
+        for exercise in report.exercises
+        for check in exercise.checks
+        if check.visibility != "visible"
+    )
 
 
 def write_gradescope(report: GradingReport, path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from grader import __version__
-from grader.reports.model import GradingReport
+from grader.reports.model import GradingReport, is_hidden
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("grader", "templates"),
@@ -111,10 +111,10 @@ def render_html(report: GradingReport) -> str:
     # count visible checks, and hidden points are told apart.
     score, most = 0, 0
     for exercise in data["exercises"]:
-        visible = [c for c in exercise["checks"] if c["visibility"] == "visible"]
-        hidden = sum(c["max_score"] for c in exercise["checks"]) - sum(
-            c["max_score"] for c in visible
-        )
+        for check in exercise["checks"]:
+            check["hidden"] = is_hidden(check["visibility"], report.after_due_date)
+        visible = [c for c in exercise["checks"] if not c["hidden"]]
+        hidden = sum(c["max_score"] for c in exercise["checks"] if c["hidden"])
         exercise["shown_score"] = sum(c["score"] for c in visible)
         exercise["shown_max"] = exercise["max_score"] - hidden
         exercise["charts"] = [layer_chart(image) for image in exercise["images"]]

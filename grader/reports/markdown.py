@@ -1,35 +1,56 @@
-"""A Markdown summary (`--markdown FILE`), for `$GITHUB_STEP_SUMMARY` and reviews."""
+"""A Markdown summary (`--markdown FILE`), for `$GITHUB_STEP_SUMMARY` and reviews.
+
+As at the terminal, the scores count the checks the student sees; hidden checks are
+told only as the points they are worth, never by title or verdict.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from grader.reports.model import GradingReport, shown_feedback
+from grader.reports.model import (
+    GradingReport,
+    is_hidden,
+    points,
+    shown_feedback,
+    shown_max,
+    shown_score,
+)
 
 
 def markdown_summary(report: GradingReport) -> str:
     """Return the summary: the total, a table per exercise, failures in detail."""
+    after = report.after_due_date
     lines = [
-        f"## brickyard: {report.score}/{report.max_score} points",
+        f"## brickyard: {report.shown_score()}/{report.shown_max()} points",
         "",
         "| exercise | points | result |",
         "|---|---|---|",
     ]
     for exercise in report.exercises:
+        score, most = shown_score(exercise, after), shown_max(exercise, after)
+        shown = [c for c in exercise.checks if not is_hidden(c.visibility, after)]
         verdict = (
             "cannot be graded"
             if exercise.error
-            else ("full marks" if exercise.score == exercise.max_score else "to do")
+            else (
+                "full marks"
+                if score == most and all(check.passed for check in shown)
+                else "to do"
+            )
         )
-        lines.append(
-            f"| {exercise.id} | {exercise.score}/{exercise.max_score} | {verdict} |"
-        )
+        lines.append(f"| {exercise.id} | {score}/{most} | {verdict} |")
     hidden = report.hidden_points()
     if hidden:
-        lines += ["", f"_{hidden} more points come from hidden checks._"]
+        lines += [
+            "",
+            f"_And {points(hidden)} in hidden checks, shown after grading closes._",
+        ]
     for exercise in report.exercises:
         failing = [
-            c for c in exercise.checks if not c.passed and c.visibility == "visible"
+            check
+            for check in exercise.checks
+            if not check.passed and not is_hidden(check.visibility, after)
         ]
         if not failing and not exercise.error:
             continue
@@ -37,9 +58,9 @@ def markdown_summary(report: GradingReport) -> str:
         if exercise.error:
             lines += ["```", exercise.error, "```"]
         for check in failing:
-            feedback = shown_feedback(check).replace("\n", " ")
+            feedback = shown_feedback(check, after).replace("\n", " ")
             title = check.title or check.id
-            lines.append(f"- **{title}** ({check.max_score} points): {feedback}")
+            lines.append(f"- **{title}** ({points(check.max_score)}): {feedback}")
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,15 @@ from typing import Any, TextIO
 from grader.checks.result import CheckResult
 from grader.engine.progress import ProgressNote
 from grader.plugin import ExerciseResult
-from grader.reports.model import GradingReport
+from grader.reports.model import (
+    GradingReport,
+    clean_check,
+    clean_text,
+    is_hidden,
+    points,
+    shown_max,
+    shown_score,
+)
 from grader.spec import Exercise
 
 #: Erase the current line and return to its start.
@@ -43,20 +51,54 @@ class TerminalReport:
     """Prints each check as it finishes, then each exercise's score and the total."""
 
     def __init__(
-        self, stream: TextIO | None = None, verbose: bool = False, quiet: bool = False
+        self,
+        stream: TextIO | None = None,
+        verbose: bool = False,
+        quiet: bool = False,
+        after_due_date: bool = False,
     ) -> None:
         self.stream = stream or sys.stdout
         self.verbose = verbose
         self.quiet = quiet
-        self.color = self.stream.isatty() and "NO_COLOR" not in os.environ
+        #: Grading has closed: `after_due_date` checks are shown like visible ones.
+        self.after_due_date = after_due_date
+        # no-color.org: only a NO_COLOR that is set and not empty turns colour off.
+        self.color = self.stream.isatty() and not os.environ.get("NO_COLOR")
         self.live = self.color and not verbose
         self.current: str | None = None
-        self.status = Status()
+        #: The reader of the stream went away (a pipe into `head`).
+        self.closed = False
+        self.status = Status(after_due_date)
         # The build's stream is read in another thread, and the ticker redraws.
         self.lock = threading.RLock()
         self.status_shown = False
         self.ticker: threading.Thread | None = None
         self.stopped = threading.Event()
+
+    def emit(self, text: str) -> None:
+        """Write `text`; once the reader has gone (`| head`), write nothing more."""
+        if self.closed:
+            return
+        try:
+            self.stream.write(text)
+        except BrokenPipeError:
+            self.close_quietly()
+
+    def flush(self) -> None:
+        if self.closed:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self.close_quietly()
+
+    def close_quietly(self) -> None:
+        """Stop writing to a pipe whose reader has gone; grading goes on.
+
+        The stream is pointed at /dev/null, so the flush at exit cannot fail again.
+        """
+        self.closed = True
+        silence(self.stream)
 
     def paint(self, text: str, color: str) -> str:
         return f"{color}{text}{_RESET}" if self.color else text
@@ -65,8 +107,8 @@ class TerminalReport:
         # The status line comes back at the end of the event, or at the next tick.
         with self.lock:
             self.erase_status()
-            self.stream.write(text + "\n")
-            self.stream.flush()
+            self.emit(text + "\n")
+            self.flush()
 
     def heading(self, exercise_id: str, title: str = "") -> None:
         if exercise_id != self.current:
@@ -102,11 +144,13 @@ class TerminalReport:
         """Show a build step or a slow phase: in the status line, or as a line."""
         step = note.build_step
         if step is not None:
+            # A build step is the student's Dockerfile echoed back: any bytes at all.
+            step = clean_text(step).replace("\n", " ")
             self.status.detail(step)
             if not self.live and not self.quiet:
                 self.write(self.paint(f"        {step}", _DIM))
         elif note.kind == "phase":
-            self.status.detail(note.text, phase=True)
+            self.status.detail(clean_text(note.text), phase=True)
 
     def status_line(self) -> str:
         """The status line as drawn now, cut to the terminal's width."""
@@ -122,7 +166,7 @@ class TerminalReport:
 
     def erase_status(self) -> None:
         if self.status_shown:
-            self.stream.write(_ERASE)
+            self.emit(_ERASE)
             self.status_shown = False
 
     def draw_status(self) -> None:
@@ -130,7 +174,7 @@ class TerminalReport:
             return
         line = self.status_line()
         if line:
-            self.stream.write(line)
+            self.emit(line)
             self.status_shown = True
 
     def redraw(self) -> None:
@@ -139,7 +183,7 @@ class TerminalReport:
         with self.lock:
             self.erase_status()
             self.draw_status()
-            self.stream.flush()
+            self.flush()
 
     def start_ticker(self) -> None:
         """Redraw the status line a few times a second, so its clock moves."""
@@ -165,20 +209,21 @@ class TerminalReport:
         with self.lock:
             self.status.clear()
             self.erase_status()
-            self.stream.flush()
+            self.flush()
 
     def exercise_error(self, exercise: ExerciseResult) -> None:
         self.heading(exercise.id, exercise.title)
         self.write(self.paint("  cannot be graded:", _RED))
-        self.write(textwrap.indent(exercise.error or "", "    "))
+        self.write(textwrap.indent(clean_text(exercise.error or ""), "    "))
 
     def check_line(self, check: CheckResult) -> None:
         self.heading(check.exercise)
-        if check.visibility != "visible":
+        if is_hidden(check.visibility, self.after_due_date):
             # A hidden check's verdict is the teacher's; only its points are told.
             return
         if self.quiet and check.passed:
             return
+        clean_check(check)
         mark = {
             "passed": self.paint("PASS", _GREEN),
             "failed": self.paint("FAIL", _RED),
@@ -208,13 +253,15 @@ class TerminalReport:
         self.stop()
         self.write()
         self.write(self.paint("Scores", _BOLD))
+        after = report.after_due_date or self.after_due_date
         total, total_max = 0, 0
         for exercise in report.exercises:
             shown = [
-                check for check in exercise.checks if check.visibility == "visible"
+                check
+                for check in exercise.checks
+                if not is_hidden(check.visibility, after)
             ]
-            score = sum(check.score for check in shown)
-            most = exercise.max_score - hidden_points(exercise.checks)
+            score, most = shown_score(exercise, after), shown_max(exercise, after)
             total, total_max = total + score, total_max + most
             state = (
                 "error"
@@ -230,21 +277,31 @@ class TerminalReport:
             self.write(f"  {exercise.id:<28} {score:>3}/{most:<3} {state}")
         line = f"  {'Total':<28} {total:>3}/{total_max:<3}"
         self.write(self.paint(line, _BOLD) + f"  ({report.seconds:.1f} s)")
-        hidden = report.hidden_points()
+        hidden = report.max_score - total_max
         if hidden:
             self.write(
-                f"  and {hidden} points in hidden checks, shown after grading closes"
+                f"  and {points(hidden)} in hidden checks, shown after grading closes"
             )
 
 
-def hidden_points(checks: list[CheckResult]) -> int:
-    return sum(check.max_score for check in checks if check.visibility != "visible")
+def silence(stream: TextIO) -> None:
+    """Point `stream`'s file at /dev/null, when it has one."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 class Status:
     """What grading is doing now: the exercise, the check and the step running."""
 
-    def __init__(self) -> None:
+    def __init__(self, after_due_date: bool = False) -> None:
+        self.after_due_date = after_due_date
         self.exercise: str | None = None
         self.titles: dict[str, str] = {}
         self.total = 0
@@ -257,7 +314,11 @@ class Status:
         self.exercise = exercise.id
         # A hidden check's title is the teacher's, like its verdict.
         self.titles = {
-            check.id: check.title if check.visibility == "visible" else "hidden check"
+            check.id: (
+                "hidden check"
+                if is_hidden(check.visibility, self.after_due_date)
+                else check.title
+            )
             for check in exercise.checks
         }
         # pytest announces the first check before it sets its exercise up, so the

@@ -5,8 +5,9 @@ them) is graded by its own `brickyard grade --specs-from` process, in a temporar
 copy and with its own run identity, so submissions cannot see or disturb each other
 and a crash or a time-out stays with its submission. Several run at once (`-j N`).
 A state file remembers each submission's fingerprint (its files, the teacher's lock,
-brickyard's version and the options), so a run that is started again grades only
-what changed or failed.
+a digest of the grader's sources and the options), so a run that is started again
+grades only what changed or failed. Ctrl-C or SIGTERM cancels what has not started,
+stops the running graders (each removes what it made) and keeps what finished.
 """
 
 from __future__ import annotations
@@ -21,18 +22,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
 import grader
-from grader import __version__
+from grader.quiz.grading import SELECTOR as QUIZ_SELECTOR
 from grader.reports.markdown import markdown_summary
 from grader.reports.model import GradingReport
 from grader.teacher.export import export_template
-from grader.teacher.integrity import DIGEST_ENV, LOCK_FILE, sha256_file
+from grader.teacher.integrity import DIGEST_ENV, LOCK_FILE, sha256_file, walk_files
 from grader.teacher.specs import WORKFLOW, Reference, load_reference
+from grader.workspace import ExerciseFolder, SelectionError, select
 
 #: Where the running grader's package lives: graders are started from there, so a
 #: submission's own `grader/` can never be the one imported.
@@ -66,6 +68,74 @@ class Graded:
     seconds: float = 0.0
     report: GradingReport | None = None
     error: str | None = None
+    #: Stopped by Ctrl-C or SIGTERM before it finished: not in the gradebook.
+    interrupted: bool = False
+
+
+class BulkInterrupted(Exception):
+    """Ctrl-C or SIGTERM stopped a bulk run; `results` holds what finished."""
+
+    def __init__(self, results: list[Graded]) -> None:
+        super().__init__("bulk grading was interrupted")
+        self.results = results
+
+
+class Running:
+    """The grading processes running now, so an interrupt can stop every one."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.processes: set[subprocess.Popen[bytes]] = set()
+        self.stopping = threading.Event()
+
+    def add(self, process: subprocess.Popen[bytes]) -> None:
+        with self.lock:
+            self.processes.add(process)
+        if self.stopping.is_set():
+            signal_group(process, signal.SIGTERM)
+
+    def discard(self, process: subprocess.Popen[bytes]) -> None:
+        with self.lock:
+            self.processes.discard(process)
+
+    def stop_all(self, signum: int = signal.SIGTERM) -> None:
+        """Signal every running grader; SIGTERM lets each clean the engine up."""
+        self.stopping.set()
+        with self.lock:
+            processes = list(self.processes)
+        for process in processes:
+            signal_group(process, signum)
+
+
+def signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def check_selectors(selectors: list[str], reference: Reference) -> None:
+    """Raise SelectionError, listing the valid ones, for a selector the lock lacks."""
+    has_quiz = any(path.startswith("quiz/") for path in reference.lock.files)
+    folders = [
+        ExerciseFolder(Path("exercises") / id) for id in reference.lock.exercises
+    ]
+    wanted = [
+        item for item in selectors if item.lower() != QUIZ_SELECTOR or not has_quiz
+    ]
+    try:
+        select(folders, wanted)
+    except SelectionError as error:
+        quiz = f"\n  {QUIZ_SELECTOR}  the concepts quiz" if has_quiz else ""
+        raise SelectionError(f"{error}{quiz}") from None
+
+
+def grader_digest(home: Path = GRADER_HOME) -> str:
+    """Hash the sources of the grader doing the grading: a changed grader regrades."""
+    digest = hashlib.sha256()
+    for relative in walk_files(home, "grader"):
+        path = home / relative
+        if path.is_file() and not path.is_symlink():
+            digest.update(f"{relative}\0{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
 
 
 def find_submissions(folder: Path, out: Path) -> list[Path]:
@@ -157,8 +227,10 @@ def grade_submission(
     reference_folder: Path,
     digest: str,
     options: BulkOptions,
+    running: Running | None = None,
 ) -> Graded:
     """Grade one submission in a `brickyard grade` process of its own."""
+    running = running or Running()
     students = options.out / "students"
     report_path = students / f"{submission.name}.json"
     log_path = students / f"{submission.name}.log"
@@ -191,6 +263,7 @@ def grade_submission(
             env={**os.environ, DIGEST_ENV: digest, "PYTHONDONTWRITEBYTECODE": "1"},
             start_new_session=True,
         )
+        running.add(process)
         try:
             status = process.wait(timeout=options.timeout)
         except subprocess.TimeoutExpired:
@@ -199,19 +272,31 @@ def grade_submission(
                 f"grading took longer than {options.timeout} s and was stopped;"
                 f" its log is {log_path}"
             )
+        finally:
+            running.discard(process)
     seconds = time.monotonic() - started
+    if running.stopping.is_set():
+        return Graded(
+            submission.name, "failed", seconds, None, "interrupted", interrupted=True
+        )
     report = read_report(report_path)
     if report is None and error is None:
         tail = log_path.read_text(encoding="utf-8", errors="replace").strip()
         last = " | ".join(tail.splitlines()[-3:]) or "(no output)"
         error = f"grading failed (exit status {status}): {last}"
-    if report is not None and options.reports:
-        (students / f"{submission.name}.md").write_text(
-            f"# {submission.name}\n\n{markdown_summary(report)}", encoding="utf-8"
-        )
     if error:
         return Graded(submission.name, "failed", seconds, report, error)
     return Graded(submission.name, "graded", seconds, report)
+
+
+def write_student_report(students: Path, graded: Graded) -> None:
+    """Write a student's Markdown report: the grade, or why there is none."""
+    parts = [f"# {graded.name}\n"]
+    if graded.error:
+        parts.append(f"Grading failed: {graded.error}\n")
+    if graded.report is not None:
+        parts.append(markdown_summary(graded.report))
+    (students / f"{graded.name}.md").write_text("\n".join(parts), encoding="utf-8")
 
 
 def stop(process: subprocess.Popen[bytes]) -> int:
@@ -239,9 +324,9 @@ def run_bulk(
     reference_folder = reference.folder
     digest = reference.lock.digest
     keys = sha256_file(options.quiz_keys) if options.quiz_keys else ""
-    # The teacher's lock covers the grader students received; a grader changed
-    # since, without a new export, is what --regrade is for.
-    salt = "\n".join([digest, __version__, " ".join(options.selectors), keys])
+    # The teacher's lock covers the grader students received; the digest of the
+    # grader doing the grading makes an upgraded or edited one grade everything again.
+    salt = "\n".join([digest, grader_digest(), " ".join(options.selectors), keys])
     state = State(options.out / STATE_FILE)
     submissions = find_submissions(options.submissions, options.out)
     results: dict[str, Graded] = {}
@@ -254,24 +339,89 @@ def run_bulk(
             notify("done", results[submission.name])
         else:
             pending.append((submission, key))
+    running = Running()
 
     def work(submission: Path, key: str) -> Graded:
+        if running.stopping.is_set():
+            return Graded(
+                submission.name, "failed", error="interrupted", interrupted=True
+            )
         notify("start", Graded(submission.name, "graded"))
         try:
-            graded = grade_submission(submission, reference_folder, digest, options)
+            graded = grade_submission(
+                submission, reference_folder, digest, options, running
+            )
         except Exception as crash:  # one submission's failure never stops the rest
             graded = Graded(submission.name, "failed", 0.0, None, f"{crash!r}")
         if graded.status == "graded":
             state.record(submission.name, key, graded.seconds)
-        notify("done", graded)
+        if not graded.interrupted:
+            notify("done", graded)
         return graded
 
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        futures = [pool.submit(work, submission, key) for submission, key in pending]
-        for future in futures:
+    pool = ThreadPoolExecutor(max_workers=max(1, options.jobs))
+    futures = [pool.submit(work, submission, key) for submission, key in pending]
+    interrupted = False
+    try:
+        with stop_on_sigterm():
+            for future in futures:
+                graded = future.result()
+                results[graded.name] = graded
+    except KeyboardInterrupt:
+        interrupted = True
+        collect_after_interrupt(pool, futures, running, results)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    finished = [
+        results[submission.name]
+        for submission in submissions
+        if submission.name in results and not results[submission.name].interrupted
+    ]
+    if options.reports:
+        for graded in finished:
+            write_student_report(students, graded)
+    if interrupted:
+        raise BulkInterrupted(finished)
+    return finished
+
+
+def collect_after_interrupt(
+    pool: ThreadPoolExecutor,
+    futures: list[Future[Graded]],
+    running: Running,
+    results: dict[str, Graded],
+) -> None:
+    """Cancel what has not started, stop what runs, and keep what had finished."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    running.stop_all()
+    for future in futures:
+        if future.cancelled():
+            continue
+        try:
             graded = future.result()
-            results[graded.name] = graded
-    return [results[submission.name] for submission in submissions]
+        except KeyboardInterrupt:
+            # A second Ctrl-C: the graders are not given time to clean up.
+            running.stop_all(signal.SIGKILL)
+            graded = future.result()
+        results[graded.name] = graded
+
+
+class stop_on_sigterm:
+    """Turn SIGTERM into KeyboardInterrupt, so a killed bulk run stops as on Ctrl-C."""
+
+    def __enter__(self) -> None:
+        # Only the main thread may set a handler (a caller's thread keeps its own).
+        self.main = threading.current_thread() is threading.main_thread()
+        if self.main:
+            self.previous = signal.signal(signal.SIGTERM, self.interrupt)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.main:
+            signal.signal(signal.SIGTERM, self.previous)
+
+    @staticmethod
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
 
 
 class ProgressBar:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 Handler = Callable[[argparse.Namespace], int]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -88,7 +88,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         " (default: here)",
     )
     bulk.add_argument(
-        "-j", "--jobs", type=int, default=1, help="submissions graded at once"
+        "-j",
+        "--jobs",
+        type=positive_int,
+        default=1,
+        help="submissions graded at once (1 or more; default: 1)",
     )
     bulk.add_argument(
         "--out",
@@ -130,6 +134,20 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     new.add_argument(
         "--root", type=Path, default=Path("."), help="the repository (default: here)"
     )
+
+
+def positive_int(text: str) -> int:
+    """Parse a count of 1 or more, for `-j`; argparse turns the error into exit 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a count of submissions to grade at once; give 1 or more,"
+            " e.g. -j 2"
+        )
+    return value
 
 
 def handlers(grade: Handler) -> dict[str, Handler]:
@@ -211,8 +229,10 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_bulk(args: argparse.Namespace) -> int:
     from grader.engine.client import connect
     from grader.teacher.bulk import (
+        BulkInterrupted,
         BulkOptions,
         ProgressBar,
+        check_selectors,
         find_submissions,
         prepare_reference,
     )
@@ -225,6 +245,7 @@ def run_bulk(args: argparse.Namespace) -> int:
     )
     from grader.teacher.export import ExportError
     from grader.teacher.integrity import LockError
+    from grader.workspace import SelectionError
 
     folder = args.folder.resolve()
     if not folder.is_dir():
@@ -246,6 +267,11 @@ def run_bulk(args: argparse.Namespace) -> int:
     except (LockError, ExportError) as error:
         print(f"brickyard: {error}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        check_selectors(list(args.selectors), reference)
+    except SelectionError as error:
+        print(f"brickyard: {error}", file=sys.stderr)
+        return EXIT_USAGE
     options = BulkOptions(
         submissions=folder,
         out=out,
@@ -260,7 +286,17 @@ def run_bulk(args: argparse.Namespace) -> int:
         f"bulk: grading {len(submissions)} submission(s) from {folder} with the"
         f" teacher's lock {reference.lock.digest[:12]}, {options.jobs} at a time"
     )
-    results = grade_all(options, reference, ProgressBar(len(submissions)))
+    interrupted = False
+    try:
+        results = grade_all(options, reference, ProgressBar(len(submissions)))
+    except BulkInterrupted as stopped:
+        interrupted, results = True, stopped.results
+        print(
+            f"\nbulk: interrupted; {len(results)} of {len(submissions)} submission(s)"
+            " had finished and are in the gradebook; the graders that were running"
+            " removed what they made. Run the same command again to grade the rest.",
+            file=sys.stderr,
+        )
 
     summary = summarize(results, reference.lock.exercises)
     write_gradebook(summary, out / "gradebook.csv")
@@ -278,7 +314,7 @@ def run_bulk(args: argparse.Namespace) -> int:
         f"  class report: {out / 'class-report.html'}\n"
         f"  per student:  {out / 'students'}"
     )
-    return EXIT_OK
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
 def run_new(args: argparse.Namespace) -> int:

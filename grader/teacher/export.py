@@ -23,6 +23,7 @@ from grader.prompts import render_classroom_workflow
 from grader.quiz.grading import has_quiz
 from grader.spec import SpecError, load_exercise
 from grader.teacher.integrity import (
+    GIVEN,
     LOCK_FILE,
     SPEC,
     TOOLING,
@@ -100,6 +101,8 @@ def export_template(
         spec = f"exercises/{folder.id}/exercise.yaml"
         roles[spec] = SPEC
         texts.append(spec)
+        for path in given_files(out, source / "solutions" / folder.id, folder.id):
+            roles[path] = GIVEN
 
     quiz = copy_quiz(source, out, withhold_quiz)
     # The whole quiz is the teacher's: the bank, the practice file, and the scenario
@@ -143,6 +146,24 @@ def export_template(
         1 for path in out.rglob("*") if path.is_file() and ".git" not in path.parts
     )
     return Export(out, [folder.id for folder in folders], count, digest, quiz)
+
+
+def given_files(out: Path, solution: Path, exercise_id: str) -> list[str]:
+    """The exported starter files of an exercise that its solution does not replace.
+
+    Those are what the exercise gives the student to build on (the app, its wheels,
+    the files a .dockerignore must keep out), not what the student writes; the
+    prompt and the spec have roles of their own.
+    """
+    folder = f"exercises/{exercise_id}"
+    given = []
+    for path in walk_files(out, folder):
+        relative = path[len(folder) + 1 :]
+        if relative in ("exercise.yaml", "README.md") or (out / path).is_symlink():
+            continue
+        if not (solution / relative).exists():
+            given.append(path)
+    return given
 
 
 def prepare_output(out: Path, replace: bool) -> None:

@@ -28,10 +28,13 @@ LOCK_FORMAT = 1
 #: The environment variable holding the lock's pinned SHA-256 (set by the workflow).
 DIGEST_ENV = "BRICKYARD_LOCK_SHA256"
 #: What a protected file decides: a spec (grading can use the teacher's copy from the
-#: lock instead) or tooling (the code that grades, which cannot be swapped back).
-Role = Literal["spec", "tooling"]
+#: lock instead), tooling (the code that grades, which cannot be swapped back), or a
+#: file an exercise gives the student to build on and not to edit (its app, its
+#: wheels: the starter files its solution does not replace), reported when changed.
+Role = Literal["spec", "tooling", "given"]
 SPEC: Role = "spec"
 TOOLING: Role = "tooling"
+GIVEN: Role = "given"
 
 #: Folders that only the teacher fills: a file added there counts as a change (a
 #: module added to grader/checks/ would register itself as a check kind).
@@ -246,8 +249,10 @@ def markdown(findings: list[Finding], lock: Lock) -> str:
         return "\n".join(lines) + "\n"
     lines.append(
         "These files differ from the teacher's template. Specs are graded from the"
-        " teacher's copy, so changing them changes nothing; a changed grader stops"
-        " grading. Restore them with `git checkout <first commit> -- PATH`."
+        " teacher's copy, so changing them changes nothing; a changed file an"
+        " exercise gives (its app, its wheels) is reported to the teacher; a changed"
+        " grader stops grading. Restore them with `git checkout <first commit> --"
+        " PATH`."
     )
     lines.append("")
     lines += [
@@ -332,8 +337,9 @@ def verify(args: argparse.Namespace) -> int:
     tooling = [finding for finding in findings if finding.role == TOOLING]
     if args.allow_spec_changes and not tooling:
         print(
-            "verify: only specs or quiz files differ; grading uses the teacher's"
-            " copies from the lock."
+            "verify: only specs, quiz files or files the exercises give differ;"
+            " grading uses the teacher's copies of specs and quiz from the lock, and"
+            " reports the others."
         )
         return EXIT_INTACT
     if tooling:

@@ -17,6 +17,7 @@ import jinja2
 
 from grader.prompts import render_prompt
 from grader.spec import load_exercise
+from grader.teacher.integrity import LOCK_FILE
 from grader.workspace import discover
 
 _NAME = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
@@ -53,6 +54,21 @@ class Scaffold:
     files: list[Path]
 
 
+def refuse_foreign_root(root: Path) -> None:
+    """Raise ScaffoldError unless `root` is a teacher's brickyard repository."""
+    if (root / LOCK_FILE).is_file():
+        raise ScaffoldError(
+            f"{root} is a student template (it holds {LOCK_FILE}); write the exercise"
+            " in your brickyard repository and export the template again"
+            " (`nox -s template -- OUT`)."
+        )
+    if not (root / "exercises").is_dir() or not (root / "noxfile.py").is_file():
+        raise ScaffoldError(
+            f"{root} is not a brickyard repository (no exercises/ folder and"
+            " noxfile.py); run this in your clone of brickyard, or pass --root DIR."
+        )
+
+
 def scaffold_exercise(root: Path, name: str, title: str | None = None) -> Scaffold:
     """Write a new exercise `name` (NN-slug) and its solution under `root`."""
     match = _NAME.match(name)
@@ -62,6 +78,7 @@ def scaffold_exercise(root: Path, name: str, title: str | None = None) -> Scaffo
             " words joined by dashes, e.g. `10-compose-networks`."
         )
     number, slug = match.groups()
+    refuse_foreign_root(root)
     if number == "00":
         raise ScaffoldError(
             "00 is reserved for the integrity report of graded submissions; start"

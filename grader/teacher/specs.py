@@ -168,7 +168,8 @@ def write_integrity_exercise(
             {
                 "id": "teacher-files",
                 "kind": "teacher_files_intact",
-                "title": "The grader, the quiz bank and the workflow are the teacher's",
+                "title": "The grader, the quiz bank, the workflow and the files the"
+                " exercises give are the teacher's",
                 "points": 0,
                 "feedback": "Grading uses the teacher's grader and files; changed"
                 " copies in your repository are reported to your teacher.",

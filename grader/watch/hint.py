@@ -68,7 +68,12 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "hint", help="show the hints of one exercise, the failing checks first"
     )
-    parser.add_argument("selector", metavar="SELECTOR", help="exercise number or name")
+    parser.add_argument(
+        "selector",
+        nargs="?",
+        metavar="SELECTOR",
+        help="exercise number or name (default: the first not at full marks)",
+    )
     parser.add_argument(
         "--root",
         type=Path,
@@ -78,10 +83,15 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the hints of the exercise `args.selector`."""
+    """Print the hints of the exercise `args.selector`, or of the first unfinished."""
     root = args.root.resolve()
     try:
-        folder = select(require_exercises(root), [args.selector])[0]
+        folders = require_exercises(root)
+        if args.selector is None:
+            # Full marks everywhere: the hints of the first exercise still help.
+            folder = Progress.load(root).first_unfinished(folders) or folders[0]
+        else:
+            folder = select(folders, [args.selector])[0]
         exercise = load_exercise(folder.path)
     except (SelectionError, SpecError) as error:
         print(f"brickyard: {error}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """Saved progress: each exercise's last full grade, in `.brickyard/progress.json`.
 
-`brickyard watch` writes it after every full grade; it starts at the first exercise
-not at full marks, and `brickyard hint` lists the checks that failed last time first.
+`brickyard watch` and `brickyard grade` write it after every full grade; watch starts
+at the first exercise not at full marks, and `brickyard hint` lists the checks that
+failed last time first.
 The file lives in the exercises' tree (git-ignored), so each clone keeps its own.
 Scores count visible checks only: a hidden check's verdict is the teacher's.
 """
