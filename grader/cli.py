@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import logging
 import signal
@@ -31,6 +32,7 @@ from grader.reports.model import (
     after_due_date_from_env,
 )
 from grader.reports.terminal import TerminalReport, silence
+from grader.spec import SpecError, load_exercise
 from grader.teacher import commands as teacher_commands
 from grader.watch import command as watch_command
 from grader.watch import hint as hint_command
@@ -38,6 +40,7 @@ from grader.workspace import (
     ExerciseFolder,
     SelectionError,
     discover,
+    missing_solutions,
     require_exercises,
     select,
     solutions_overlay,
@@ -312,8 +315,7 @@ def run_grade(args: argparse.Namespace) -> int:
     layers = getattr(args, "html", None) is not None
     with stop_on_sigterm():
         if client and args.solutions:
-            with solutions_overlay(root, chosen) as copies:
-                results = grade_folders(copies, client, identity, terminal, layers)
+            results = grade_solutions(root, chosen, client, identity, terminal, layers)
         elif client:
             results = grade_folders(chosen, client, identity, terminal, layers)
     status = EXIT_GRADED
@@ -368,6 +370,35 @@ def record_progress(root: Path, results: list[ExerciseResult]) -> None:
     for exercise in graded:
         progress.record(exercise.id, exercise.checks)
     progress.save()
+
+
+def grade_solutions(
+    root: Path,
+    folders: list[ExerciseFolder],
+    client: docker.DockerClient,
+    identity: RunIdentity,
+    terminal: TerminalReport,
+    collect_layers: bool,
+) -> list[ExerciseResult]:
+    """Grade the solutions of `folders`; one without a solution folder is an error."""
+    missing = missing_solutions(root, folders)
+    results = {}
+    for folder in folders:
+        if folder.id in missing:
+            unsolved = ExerciseResult(folder.id, "", error=missing[folder.id])
+            with contextlib.suppress(SpecError):
+                # Its points still count, so the total says a solution is missing.
+                spec = load_exercise(folder.path)
+                unsolved.title = spec.title
+                unsolved.max_score_declared = sum(c.points for c in spec.checks)
+            results[folder.id] = unsolved
+            terminal.exercise_error(unsolved)
+    solvable = [folder for folder in folders if folder.id not in missing]
+    if solvable:
+        with solutions_overlay(root, solvable) as copies:
+            graded = grade_folders(copies, client, identity, terminal, collect_layers)
+        results.update((result.id, result) for result in graded)
+    return [results[folder.id] for folder in folders if folder.id in results]
 
 
 def write_reports(

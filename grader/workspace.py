@@ -87,6 +87,24 @@ def matches_selector(folder: ExerciseFolder, wanted: str) -> bool:
     return wanted in (folder.id, folder.slug)
 
 
+def missing_solutions(root: Path, folders: list[ExerciseFolder]) -> dict[str, str]:
+    """Map each folder with no `root/solutions/<id>` to a message saying so.
+
+    Grading such a folder with `--solutions` would grade the starter in its place.
+    """
+    missing = {}
+    for folder in folders:
+        solution = root / "solutions" / folder.id
+        if not solution.is_dir():
+            missing[folder.id] = (
+                f"There is no solution folder {solution}, so there is no solution of"
+                f" {folder.id} to grade (the starter is not graded in its place)."
+                f" Add the solution's files to solutions/{folder.id}/, or leave"
+                " --solutions out to grade the exercise folder itself."
+            )
+    return missing
+
+
 @contextmanager
 def solutions_overlay(
     root: Path, folders: list[ExerciseFolder]

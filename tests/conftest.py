@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ import docker
 import pytest
 import yaml
 
-from grader.engine import labels
+from grader.engine import images, labels
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
@@ -111,6 +112,26 @@ def read_expectation(case: Path) -> dict[str, Any]:
         f"{case}/expect.yaml needs `about` and `fails`"
     )
     return data
+
+
+@functools.cache
+def registry_answers() -> bool:
+    """Whether this engine reaches a registry, asked once per test session."""
+    return images.registry_answers(docker.from_env())
+
+
+def unmet_need(expectation: dict[str, Any]) -> str | None:
+    """Say why a case's expectation cannot hold on this machine, if it cannot.
+
+    A case that `needs: [no registry]` fails only because its base image cannot be
+    pulled; where a registry answers, the pull works and so would the build.
+    """
+    if "no registry" in expectation.get("needs", []) and registry_answers():
+        return (
+            "a registry answers here, so the base image this case names can be"
+            " pulled and its build would pass"
+        )
+    return None
 
 
 def count_labelled(

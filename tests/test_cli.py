@@ -352,3 +352,20 @@ def test_readme_lists_every_exit_status() -> None:
     assert len(statuses) == 7
     for status in statuses:
         assert f"\n| {status} | " in readme, status
+
+
+@pytest.mark.engine
+def test_solutions_of_an_exercise_without_one_are_an_error_not_the_starter(
+    engine: object, tmp_path: Path
+) -> None:
+    root = lay_out_case(tmp_path, "01-first-image", None)
+
+    graded = run_brickyard("grade", "--solutions", "--root", str(root))
+
+    assert graded.returncode == 0, graded.stderr
+    exercise = graded.exercise("01-first-image")
+    assert exercise["checks"] == []
+    assert "There is no solution folder" in exercise["error"]
+    assert "solutions/01-first-image/" in exercise["error"]
+    assert exercise["max_score"] > 0 and exercise["score"] == 0
+    assert "There is no solution folder" in graded.stdout

@@ -9,7 +9,14 @@ import pytest
 import yaml
 
 from grader.spec import load_exercise
-from tests.conftest import CASES, REPO, lay_out_case, read_expectation, run_brickyard
+from tests.conftest import (
+    CASES,
+    REPO,
+    lay_out_case,
+    read_expectation,
+    run_brickyard,
+    unmet_need,
+)
 
 EXERCISE = "01-first-image"
 pytestmark = pytest.mark.engine
@@ -53,6 +60,8 @@ def test_scenario_is_graded_as_expected(
     engine: object, tmp_path: Path, case: Path
 ) -> None:
     expectation = read_expectation(case)
+    if reason := unmet_need(expectation):
+        pytest.skip(f"{case.name}: {reason}")
     root = lay_out_case(tmp_path, EXERCISE, case)
 
     graded = run_brickyard("grade", "--root", str(root))
@@ -99,3 +108,25 @@ def test_missing_dockerfile_is_explained(engine: object, tmp_path: Path) -> None
     assert "There is no Dockerfile" in checks["builds"]["feedback"]
     assert "There is no Dockerfile" in checks["pinned-base"]["feedback"]
     assert all(not check["passed"] for check in checks.values())
+
+
+def test_unavailable_base_image_is_explained_once(
+    engine: object, tmp_path: Path
+) -> None:
+    case = CASES / EXERCISE / "wrong-unavailable-base"
+    if reason := unmet_need(read_expectation(case)):
+        pytest.skip(reason)
+    root = lay_out_case(tmp_path, EXERCISE, case)
+
+    graded = run_brickyard("grade", "--root", str(root))
+
+    checks = {check["id"]: check for check in graded.exercise(EXERCISE)["checks"]}
+    builds = checks["builds"]["feedback"]
+    assert "python:3.12-slim is not on this Docker engine" in builds
+    assert "no registry answers" in builds
+    assert "python:3.11-slim-bookworm" in builds and "nox -s images" in builds
+    for name in ("exposes-port", "serves", "stops-promptly"):
+        feedback = checks[name]["feedback"]
+        assert "python:3.12-slim is not on this Docker engine" in feedback, feedback
+        assert "nox -s images" not in feedback and "registry-1" not in feedback
+        assert "build log (last lines)" not in checks[name]["evidence"]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
+
+from grader.checks.cache import clip
 from grader.engine import layers
+from tests.conftest import CASES, run_brickyard
 
 RECORDED = Path(__file__).parent / "resources" / "history-legacy-app-edit.json"
 
@@ -59,3 +64,30 @@ def test_readable_for_both_builders() -> None:
     buildkit = "RUN /bin/sh -c pip install -r r.txt # buildkit"
     assert layers.readable(buildkit) == "RUN pip install -r r.txt"
     assert layers.matches("RUN pip  install -r r.txt", "PIP INSTALL")
+
+
+def test_long_instructions_are_clipped_at_a_word_with_an_ellipsis() -> None:
+    text = "RUN pip install --no-cache-dir -r requirements.txt && rm -rf /root/.cache"
+
+    clipped = clip(text, 40)
+
+    assert clipped == "RUN pip install --no-cache-dir -r…"
+    assert len(clipped) <= 40
+    assert clip("COPY  app.py\n  .", 40) == "COPY app.py ."
+
+
+@pytest.mark.engine
+def test_cache_evidence_shows_the_dockerfiles_lines_and_no_grader_steps(
+    engine: object, tmp_path: Path
+) -> None:
+    scenario = CASES / "kinds" / "cache_reuse" / "01-manifest-first"
+    target = tmp_path / "exercises" / scenario.name
+    shutil.copytree(scenario, target, ignore=shutil.ignore_patterns("expect.yaml"))
+
+    graded = run_brickyard("grade", "--root", str(tmp_path))
+
+    check = graded.exercise(scenario.name)["checks"][0]
+    table = check["evidence"]["steps after editing app.py"]
+    assert "reused   COPY requirements.txt ." in table, table
+    assert "REBUILT  COPY . ." in table
+    assert "brickyard" not in table and "file:" not in table and "dir:" not in table

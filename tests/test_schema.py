@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
+from grader.checks.reference import render_reference
 from grader.cli import generated_files
 from grader.prompts import PromptError, render_prompt
 from grader.spec import SpecError, load_exercise
@@ -34,14 +35,48 @@ def test_committed_reference_and_schema_are_current() -> None:
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[str(p.relative_to(REPO)) for p in SPECS])
-def test_every_valid_spec_satisfies_the_schema(
+def test_schema_and_loader_agree_on_every_spec(
     spec: Path, exercise_schema: dict
 ) -> None:
     try:
         load_exercise(spec.parent)
     except SpecError:
-        pytest.skip("an invalid spec on purpose")
+        # An invalid spec on purpose (the hostile cases): the schema rejects it
+        # too, or it is not YAML at all, which an editor reports before any schema.
+        try:
+            data = yaml.safe_load(spec.read_bytes())
+        except yaml.YAMLError:
+            return
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(data, exercise_schema)
+        return
     jsonschema.validate(yaml.safe_load(spec.read_text()), exercise_schema)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"deadline": -5},
+        {"image": {"build_timeout": 0}},
+        {"container": {"memory": "lots"}},
+        {"compose": {"up_timeout": 100000}},
+    ],
+)
+def test_schema_and_loader_reject_limits_out_of_range(
+    tmp_path: Path, change: dict, exercise_schema: dict
+) -> None:
+    check = {"id": "b", "kind": "image_builds", "title": "t", "points": 1}
+    check |= {"feedback": "f", "hint": "h"}
+    data = {"id": "07-sample", "title": "t", "concept": "c", "checks": [check]}
+    folder = tmp_path / "07-sample"
+    folder.mkdir()
+    jsonschema.validate(data, exercise_schema)
+    (folder / "exercise.yaml").write_text(yaml.safe_dump(data | change))
+
+    with pytest.raises(SpecError, match=next(iter(change))):
+        load_exercise(folder)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data | change, exercise_schema)
 
 
 @pytest.mark.parametrize(
@@ -134,3 +169,14 @@ def test_hidden_check_keeps_its_parameters_out_of_the_prompt(tmp_path: Path) -> 
         line for line in rendered.splitlines() if line.startswith("| docker stop")
     )
     assert "Here:" not in stop_row
+
+
+def test_reference_shows_the_fields_of_nested_parameters() -> None:
+    page = render_reference()
+
+    for name, field in [("Action", "http_path"), ("MountParams", "read_only")]:
+        assert f"`{name}`: " in page and f"| `{field}` |" in page
+    section = page[page.index("### `service_reaches`") :]
+    assert "| `links` | `list[Link]` |" in section
+    assert "| `from` | `str` | required |" in section
+    assert "grader." not in page

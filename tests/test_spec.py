@@ -160,3 +160,35 @@ def test_offline_packages_load(tmp_path: Path) -> None:
 
     assert exercise.image.network == "packages"
     assert exercise.image.packages == ["jq", "libc6-dev"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "fix"),
+    [
+        ({"deadline": -5}, "deadline: -5 is out of range", "from 1 to 3600"),
+        ({"image": {"build_timeout": 0}}, "image.build_timeout: 0", "from 1 to 3600"),
+        ({"container": {"memory": "900g"}}, "container.memory: '900g'", "6m to 16g"),
+        ({"container": {"memory": "lots"}}, "not a memory size", "256m or 1g"),
+        ({"container": {"startup_timeout": 100000}}, "startup_timeout", "1 to 600"),
+        ({"compose": {"up_timeout": -1}}, "compose.up_timeout", "1 to 1800"),
+    ],
+)
+def test_limits_out_of_range_are_authoring_errors(
+    tmp_path: Path, change: dict, field: str, fix: str
+) -> None:
+    message = problems_of(write_spec(tmp_path, GOOD | change))
+
+    assert field in message and fix in message
+
+
+def test_limits_at_the_ends_of_their_ranges_load(tmp_path: Path) -> None:
+    change = {"deadline": 3600, "image": {"build_timeout": 1}}
+    spec = load_exercise(
+        write_spec(tmp_path, GOOD | change | {"container": {"memory": "16g"}})
+    )
+
+    assert (spec.deadline, spec.image.build_timeout, spec.container.memory) == (
+        3600,
+        1,
+        "16g",
+    )

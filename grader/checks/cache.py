@@ -9,9 +9,11 @@ from pathlib import Path
 
 import docker.errors
 
+from grader import dockerfile
 from grader.checks.image import base_image_of
 from grader.checks.registry import Need, Outcome, Unavailable, check_kind, sentences
 from grader.engine import layers
+from grader.engine.progress import is_grader_label
 from grader.engine.session import ExerciseSession
 
 _EDIT_MARK = "\n# brickyard: a one-line edit to test the build cache\n"
@@ -71,23 +73,31 @@ def cache_reuse(session: ExerciseSession, params: CacheParams) -> Outcome:
         )
 
     verdicts = compare_builds(session, before.image_id or "", after.image_id or "")
+    shown = written_instructions(session, verdicts) or [
+        verdict.instruction for verdict in verdicts
+    ]
     table = "\n".join(
-        f"{'reused ' if verdict.reused else 'REBUILT'}  {verdict.instruction[:90]}"
-        for verdict in verdicts
+        f"{'reused ' if verdict.reused else 'REBUILT'}  {clip(text, 90)}"
+        for verdict, text in zip(verdicts, shown, strict=True)
     )
     evidence: dict[str, object] = {f"steps after editing {params.edit}": table}
     problems = []
     for pattern, want_reused in [(p, True) for p in params.reused] + [
         (p, False) for p in params.rebuilt
     ]:
-        named = [v for v in verdicts if layers.matches(v.instruction, pattern)]
+        named = [
+            (verdict, text)
+            for verdict, text in zip(verdicts, shown, strict=True)
+            if layers.matches(verdict.instruction, pattern)
+            or layers.matches(text, pattern)
+        ]
         if not named:
             problems.append(f"no step of the Dockerfile contains {pattern!r}")
             continue
-        for verdict in named:
+        for verdict, text in named:
             if verdict.reused != want_reused:
                 problems.append(
-                    f"`{verdict.instruction[:70]}` was "
+                    f"`{clip(text, 70)}` was "
                     + ("rebuilt" if want_reused else "taken from the cache")
                     + f" after only {params.edit} changed"
                 )
@@ -120,4 +130,55 @@ def compare_builds(
         layers.steps_of(client.api.history(image.id), len(layer_list))
         for image, layer_list in zip(images, digests, strict=True)
     ]
-    return layers.compare(steps[0], steps[1], digests[0], digests[1], skip=skip)
+    verdicts = layers.compare(steps[0], steps[1], digests[0], digests[1], skip=skip)
+    # The LABEL steps the legacy builder adds for the grader's labels are not the
+    # student's steps.
+    return [verdict for verdict in verdicts if not is_grader_label(verdict.instruction)]
+
+
+def written_instructions(
+    session: ExerciseSession, verdicts: list[layers.StepVerdict]
+) -> list[str] | None:
+    """Return the Dockerfile's own lines for the compared steps, when they pair up.
+
+    The history shows the legacy builder's text (`COPY file:3b1f... in .`); the
+    Dockerfile's line is what the student wrote. The steps after the base image are
+    the instructions of the final stage and the stages it builds on, FROM aside;
+    when their number or keywords differ from the history's, None.
+    """
+    try:
+        parsed = dockerfile.parse(session.dockerfile_text())
+    except (dockerfile.DockerfileSyntaxError, Unavailable):
+        return None
+    final = parsed.final_stage()
+    if final is None:
+        return None
+    written = [
+        instruction
+        for stage in parsed.chain(final)
+        for instruction in stage.instructions
+        if instruction.keyword != "FROM"
+    ]
+    if len(written) != len(verdicts):
+        return None
+    for instruction, verdict in zip(written, verdicts, strict=True):
+        keyword = (verdict.instruction.split() or [""])[0].upper()
+        # The legacy builder records a RUN that sees build args as `|1 NAME=value
+        # /bin/sh -c ...`.
+        if keyword.startswith("|"):
+            keyword = "RUN"
+        if keyword != instruction.keyword:
+            return None
+    return [instruction.text() for instruction in written]
+
+
+def clip(text: str, width: int) -> str:
+    """Shorten an instruction to `width` characters at a word boundary, with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    if space > width // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"

@@ -25,7 +25,18 @@ def parse_dockerfile(session: ExerciseSession) -> dockerfile.Dockerfile:
 
 @check_kind("base_image_pinned", Need.FILES)
 def base_image_pinned(session: ExerciseSession, params: NoParams) -> Outcome:
-    """Every FROM names its base image with a tag (or digest) other than `latest`."""
+    """Every FROM names its base image with a tag (or digest) other than `latest`.
+
+    A FROM that builds on an earlier stage (or on `scratch`) is not judged; ARGs
+    are expanded first, so `FROM python:${PY}` passes when the ARG's default pins a
+    tag. An untagged base means `latest`, which changes under the student's feet.
+
+    Example:
+        - id: pinned-base
+          kind: base_image_pinned
+          title: The base image is pinned to a version
+          points: 1
+    """
     parsed = parse_dockerfile(session)
     if not parsed.stages:
         return Outcome(

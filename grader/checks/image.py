@@ -39,18 +39,26 @@ def image_builds(session: ExerciseSession, params: NoParams) -> Outcome:
           points: 2
     """
     result = session.build()
+    # The student's own steps: the LABEL steps the grader adds are not theirs.
+    steps = len(result.student_steps)
     evidence: dict[str, object] = {
         "build seconds": round(result.seconds, 1),
-        "steps": len(result.steps),
+        "steps": steps,
     }
     if result.ok:
         return Outcome(
             True,
-            f"The image built in {result.seconds:.1f} s with {len(result.steps)}"
-            " steps.",
+            f"The image built in {result.seconds:.1f} s with {steps} steps.",
             evidence,
         )
     evidence["build log (last lines)"] = result.log_tail()
+    if result.explanation is not None:
+        explained = result.explanation
+        return Outcome(
+            False,
+            f"The image did not build: {explained.reason}. {explained.advice}",
+            evidence,
+        )
     return Outcome(False, f"The image did not build: {result.error}", evidence)
 
 

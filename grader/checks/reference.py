@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Any, get_type_hints
+import re
+from typing import Any, get_args, get_type_hints
 
 from grader.checks.registry import CheckKind, Need, all_kinds
 from grader.spec.fields import yaml_key
@@ -41,9 +42,30 @@ The JSON Schema for editors is `schema/exercise.schema.json`.
 
 def type_name(hint: Any) -> str:
     text = str(hint).replace("typing.", "")
-    for noise in ("grader.checks.container.", "grader.checks.image.", "<class '", "'>"):
-        text = text.replace(noise, "")
+    text = re.sub(r"<class '([^']*)'>", r"\1", text)
+    text = re.sub(r"\bgrader(?:\.\w+)*\.(\w+)", r"\1", text)
     return text.replace("NoneType", "None")
+
+
+def nested_types(hint: Any) -> list[type]:
+    """The dataclasses a parameter's type holds: `Action`, `list[Link]`, ..."""
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return [hint]
+    return [found for arg in get_args(hint) for found in nested_types(arg)]
+
+
+def field_table(cls: type) -> list[str]:
+    """The Markdown table of a dataclass's fields: name, type, default, meaning."""
+    hints = get_type_hints(cls)
+    docs = field_docs(cls)
+    lines = ["| parameter | type | default | meaning |", "|---|---|---|---|"]
+    for field in dataclasses.fields(cls):
+        meaning = docs.get(field.name, "").replace("|", "\\|")
+        kind_type = type_name(hints[field.name]).replace("|", "\\|")
+        default = default_text(field)
+        name = yaml_key(field.name)
+        lines.append(f"| `{name}` | `{kind_type}` | {default} | {meaning} |")
+    return lines
 
 
 def default_text(field: dataclasses.Field[Any]) -> str:
@@ -59,20 +81,28 @@ def kind_section(kind: CheckKind) -> str:
     doc = inspect.cleandoc(kind.run.__doc__ or kind.summary)
     body, _, example = doc.partition("Example:")
     lines = [f"### `{kind.name}`", "", body.strip(), ""]
-    fields = dataclasses.fields(kind.params)
-    if fields:
-        hints = get_type_hints(kind.params)
-        docs = field_docs(kind.params)
-        lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
-        for field in fields:
-            meaning = docs.get(field.name, "").replace("|", "\\|")
-            kind_type = type_name(hints[field.name]).replace("|", "\\|")
-            default = default_text(field)
-            name = yaml_key(field.name)
-            lines.append(f"| `{name}` | `{kind_type}` | {default} | {meaning} |")
-        lines.append("")
+    if dataclasses.fields(kind.params):
+        lines += [*field_table(kind.params), ""]
     else:
         lines += ["No parameters.", ""]
+    # The fields of the mappings some parameters take (an `Action`, each `Link`),
+    # each type once, in the order the parameters name them.
+    hints = get_type_hints(kind.params)
+    seen: list[type] = []
+    pending = [
+        t for f in dataclasses.fields(kind.params) for t in nested_types(hints[f.name])
+    ]
+    while pending:
+        nested = pending.pop(0)
+        if nested in seen:
+            continue
+        seen.append(nested)
+        summary = " ".join((nested.__doc__ or "").split())
+        lines += [f"`{nested.__name__}`: {summary}", "", *field_table(nested), ""]
+        inner = get_type_hints(nested)
+        pending += [
+            t for f in dataclasses.fields(nested) for t in nested_types(inner[f.name])
+        ]
     if example.strip():
         lines += ["```yaml", inspect.cleandoc(example), "```", ""]
     return "\n".join(lines)

@@ -19,14 +19,17 @@ import docker.utils
 
 from grader.engine import guards
 from grader.engine.client import first_line
+from grader.engine.explain import Explanation, explain_failure
 from grader.engine.labels import PID
 from grader.engine.limits import (
     DEFAULT_LIMITS,
     Limits,
     build_cgroup,
+    build_cgroup_name,
     memory_bytes,
     release_cgroup,
 )
+from grader.engine.progress import is_grader_label
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class BuildStep:
     instruction: str
     cached: bool = False
     image_id: str | None = None
+    #: A LABEL step the engine added for the grader's own labels, not the student's.
+    grader: bool = False
 
 
 @dataclass
@@ -62,10 +67,22 @@ class BuildResult:
     #: The end of the stream's text not yet ended by a newline: the engine may send
     #: one line in pieces (apt's "E" and ": Failed to fetch ...").
     partial: str = field(default="", repr=False)
+    #: How many LABEL steps the legacy builder appends for the grader's labels (one
+    #: per label, after the student's last step); they are kept out of the log.
+    hidden_steps: int = 0
+    #: The failure said in a student's terms, when it is one the grader recognises.
+    explanation: Explanation | None = None
+    #: True while the stream is inside one of the grader's LABEL steps.
+    hiding: bool = field(default=False, repr=False)
 
     @property
     def ok(self) -> bool:
         return self.image_id is not None and self.error is None
+
+    @property
+    def student_steps(self) -> list[BuildStep]:
+        """The steps of the student's Dockerfile, without the grader's LABEL steps."""
+        return [step for step in self.steps if not step.grader]
 
     def log_tail(self, lines: int = 15) -> str:
         """Return the last lines of the build output, for feedback and evidence."""
@@ -107,7 +124,7 @@ def build_image(
     (`Step 3/7 : RUN ...` among them), so a caller can show progress. `target` is
     the stage to stop at, as `docker build --target` names it.
     """
-    result = BuildResult(tag=tag)
+    result = BuildResult(tag=tag, hidden_steps=len(labels))
     if not (context / dockerfile).is_file():
         result.error = f"There is no {dockerfile} in {context}."
         return result
@@ -116,7 +133,7 @@ def build_image(
         result.error = refusal
         result.refused = True
         return result
-    cgroup_name = "build-" + re.sub(r"[^a-zA-Z0-9_.-]", "-", tag)
+    cgroup_name = build_cgroup_name(tag, labels.get(PID))
     parent = build_cgroup(cgroup_name)
 
     # A client of its own, so that closing it on timeout aborts only this build: the
@@ -193,6 +210,8 @@ def build_image(
         result.image_id = None
     elif result.image_id is None:
         result.error = "The build ended without producing an image."
+    if result.error and not result.timed_out:
+        result.explanation = explain_failure(client, context / dockerfile, result)
     log.info(
         "built %s in %.1fs: %s", tag, result.seconds, result.error or result.image_id
     )
@@ -350,10 +369,21 @@ def read_chunk(result: BuildResult, chunk: dict[str, Any]) -> str | None:
         line = line.rstrip()
         if not line:
             continue
-        result.log_lines.append(line)
         if match := _STEP.match(line):
-            result.steps.append(BuildStep(int(match[1]), match[3]))
-        elif result.steps and line.strip() == "---> Using cache":
+            number, total = int(match[1]), int(match[2])
+            shown = total - result.hidden_steps
+            # The legacy builder appends one LABEL step per label given to the build;
+            # the student wrote `shown` steps and sees only those, numbered of them.
+            result.hiding = number > shown and is_grader_label(match[3])
+            result.steps.append(BuildStep(number, match[3], grader=result.hiding))
+            if not result.hiding:
+                result.log_lines.append(f"Step {number}/{shown} : {match[3]}")
+            continue
+        if result.hiding and line.startswith("Successfully "):
+            result.hiding = False
+        if not result.hiding:
+            result.log_lines.append(line)
+        if result.steps and line.strip() == "---> Using cache":
             result.steps[-1].cached = True
         elif result.steps and (match := _STEP_IMAGE.match(line)):
             step = result.steps[-1]

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import docker
 import docker.errors
 
-from grader.engine import labels, ledger
+from grader.engine import labels, ledger, limits
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ def remove_orphans(client: docker.DockerClient) -> int:
         log.info("removing the step images listed by %s, whose run has ended", path)
         removed += remove_untagged_images(client, reversed(images))
         path.unlink(missing_ok=True)
+    # Build cgroups are files on this host, not engine objects: not counted here.
+    limits.sweep_build_cgroups(process_alive)
     return removed
 
 

@@ -265,6 +265,35 @@ def try_pull(client: docker.DockerClient, name: str) -> bool:
     return True
 
 
+# What the engine says when it cannot reach a registry at all (as opposed to a
+# registry that answers "no such image"): the name does not resolve, the connection
+# is refused or times out.
+_UNREACHABLE = re.compile(
+    r"no such host|dial tcp|i/o timeout|connection refused|network is unreachable"
+    r"|TLS handshake timeout|Temporary failure in name resolution"
+    r"|Client\.Timeout exceeded",
+    re.IGNORECASE,
+)
+
+
+def registry_unreachable(message: str) -> bool:
+    """Tell whether an engine error says that no registry answered."""
+    return bool(_UNREACHABLE.search(message))
+
+
+def registry_answers(client: docker.DockerClient) -> bool:
+    """Tell whether the engine reaches a registry, by pulling a tag that is absent.
+
+    A registry that answers says the tag is unknown, which costs no download; with
+    no registry the engine fails to resolve or reach it within a second.
+    """
+    try:
+        client.images.pull("library/hello-world", tag="brickyard-probe-absent")
+    except docker.errors.APIError as error:
+        return not registry_unreachable(str(error.explanation or error))
+    return True
+
+
 def is_stale(client: docker.DockerClient, image: BaseImage) -> bool:
     """Tell whether the present image is a stand-in made from an older recipe.
 

@@ -11,9 +11,11 @@ the log says so.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
+import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -100,13 +102,91 @@ def build_cgroup(name: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
     return f"{parent}/{name}"
 
 
-def release_cgroup(name: str) -> None:
-    """Remove a build's cgroup from every controller the engine made it in."""
-    for folder in _CGROUP_ROOT.glob(f"*/{CGROUP_PARENT}/{name}"):
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-    with contextlib.suppress(OSError):
-        (_CGROUP_ROOT / CGROUP_PARENT / name).rmdir()
+def build_cgroup_name(tag: str, pid: str | None) -> str:
+    """Name a build's cgroup after the image it builds and the grading process.
+
+    The process id lets a later run tell the cgroups of ended runs from live ones.
+    """
+    safe = re.sub(r"[^a-zA-Z0-9_.-]", "-", tag)
+    return f"build-{pid}-{safe}" if pid and pid.isdigit() else f"build-{safe}"
+
+
+def release_cgroup(name: str, wait: float = 5.0) -> bool:
+    """Remove a build's cgroup from every controller the engine made it in.
+
+    Right after a build is stopped the engine may still be removing the step's
+    container, whose processes keep the cgroup busy; removal is retried for up to
+    `wait` s. Returns whether nothing of the cgroup is left.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        left = [
+            folder for folder in build_cgroup_folders(name) if not remove_empty(folder)
+        ]
+        if not left or time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    if left:
+        log.info(
+            "build cgroup %s is still busy after %ss; a later run removes it",
+            name,
+            wait,
+        )
+    return not left
+
+
+def build_cgroup_folders(name: str) -> list[Path]:
+    """The folders of the build cgroup `name` (a glob pattern) in every controller."""
+    found = list(_CGROUP_ROOT.glob(f"*/{CGROUP_PARENT}/{name}"))
+    found += (_CGROUP_ROOT / CGROUP_PARENT).glob(name)
+    return [folder for folder in found if folder.is_dir()]
+
+
+def remove_empty(folder: Path) -> bool:
+    """Remove a cgroup folder that holds no process and no cgroup; tell if it is gone.
+
+    The kernel refuses to remove a cgroup that is in use, so this never takes one
+    from a running step.
+    """
+    try:
+        folder.rmdir()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+#: A build cgroup named without a process id (older brickyard) counts as stale once
+#: it is older than any build may take (the spec caps build_timeout at an hour).
+STALE_UNNAMED_AGE = 3 * 3600.0
+
+
+def sweep_build_cgroups(
+    alive: Callable[[int], bool], unnamed_age: float = STALE_UNNAMED_AGE
+) -> int:
+    """Remove the empty build cgroups that runs which have ended left behind.
+
+    A build that was killed never releases its cgroup. One named after a process
+    that still runs is left alone, even when empty (a live build's cgroup is empty
+    between its steps); so is one in use. Returns how many folders were removed.
+    """
+    removed = 0
+    now = time.time()
+    for folder in build_cgroup_folders("build-*"):
+        match = re.match(r"^build-(\d+)-", folder.name)
+        if match:
+            stale = not alive(int(match[1]))
+        else:
+            try:
+                stale = now - folder.stat().st_mtime > unnamed_age
+            except OSError:
+                continue
+        if stale and remove_empty(folder):
+            removed += 1
+    if removed:
+        log.info("removed %d empty build cgroups of ended runs", removed)
+    return removed
 
 
 def pids_folder() -> Path:

@@ -219,12 +219,19 @@ class ExerciseSession:
     def image(self) -> BuildResult:
         """Return the successful build, or raise Unavailable with its log tail."""
         result = self.build()
-        if not result.ok:
+        if result.ok:
+            return result
+        if result.explanation is not None:
+            # The check that builds the image gives the advice; here the reason is
+            # enough, and the engine's own words would only repeat it.
             raise Unavailable(
-                f"the image did not build: {result.error}",
-                {"build log (last lines)": result.log_tail()},
+                f"the image did not build: {result.explanation.reason} (the build"
+                " check says what to do)"
             )
-        return result
+        raise Unavailable(
+            f"the image did not build: {result.error}",
+            {"build log (last lines)": result.log_tail()},
+        )
 
     def image_attrs(self) -> dict:
         """Return `docker image inspect` of the built image."""

@@ -5,12 +5,70 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import keyword
+import re
 import types
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from grader.spec.errors import Problem
 
 T = TypeVar("T")
+
+#: Docker's memory notation as the loader and the schema accept it: `256m`, `1g`.
+MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?[kKmMgG]?[bB]?$"
+
+
+def bounded(default: Any, low: float, high: float, unit: str) -> Any:
+    """A number field's default and the range it must stay in (`unit`, e.g. "s").
+
+    The loader rejects a value outside the range and the schema states it.
+    """
+    return dataclasses.field(default=default, metadata={"range": (low, high, unit)})
+
+
+def memory(default: str, low: str, high: str) -> Any:
+    """A memory field's default and the sizes it must stay between, inclusive."""
+    return dataclasses.field(default=default, metadata={"memory": (low, high)})
+
+
+def range_problem(
+    field: dataclasses.Field[Any], value: object, where: str
+) -> Problem | None:
+    """Say how `value` falls outside the range its field declares, if it does."""
+    if "range" in field.metadata and isinstance(value, (int, float)):
+        low, high, unit = field.metadata["range"]
+        if not low <= value <= high:
+            return Problem(
+                where,
+                f"{value!r} is out of range",
+                f"use a number from {low} to {high} ({unit})",
+            )
+    if "memory" in field.metadata and isinstance(value, str):
+        low, high = field.metadata["memory"]
+        size = memory_size(value)
+        if size is None:
+            return Problem(
+                where,
+                f"{value!r} is not a memory size",
+                "write a number with k, m or g after it, e.g. 256m or 1g",
+            )
+        if not (memory_size(low) or 0) <= size <= (memory_size(high) or 0):
+            return Problem(
+                where,
+                f"{value!r} is out of range",
+                f"use a size from {low} to {high}",
+            )
+    return None
+
+
+def memory_size(text: str) -> int | None:
+    """Read Docker's memory notation into bytes; None when it is not one."""
+    if not re.match(MEMORY_PATTERN, text.strip()):
+        return None
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    number = text.strip().lower().removesuffix("b")
+    if number[-1] in units:
+        return int(float(number[:-1]) * units[number[-1]])
+    return int(float(number))
 
 
 def parse_dataclass(
@@ -40,7 +98,11 @@ def parse_dataclass(
             continue
         hint = hints[fields[name].name]
         converted = convert(hint, value, join(where, name), problems)
-        if converted is _INVALID:
+        out_of_range = range_problem(fields[name], converted, join(where, name))
+        if out_of_range is not None:
+            problems.append(out_of_range)
+            ok = False
+        elif converted is _INVALID:
             ok = False
         else:
             values[fields[name].name] = converted

@@ -12,7 +12,7 @@ import yaml
 
 from grader.checks.registry import all_kinds
 from grader.spec.errors import Problem, SpecError
-from grader.spec.fields import parse_dataclass
+from grader.spec.fields import bounded, parse_dataclass
 from grader.spec.model import (
     CheckSpec,
     ComposeSpec,
@@ -53,7 +53,7 @@ class _ExerciseFields:
     compose: ComposeSpec = field(default_factory=ComposeSpec)
     starter_fails: list[str] = field(default_factory=list)
     #: Seconds all the exercise's checks may take together.
-    deadline: int = 600
+    deadline: int = bounded(600, 1, 3600, "seconds")
 
 
 def load_exercise(folder: Path) -> Exercise:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from grader.spec.fields import bounded, memory
+
 
 @dataclass(frozen=True)
 class ImageSpec:
@@ -16,7 +18,7 @@ class ImageSpec:
     #: The build context, relative to the exercise folder.
     context: str = "."
     #: Seconds a build may take before it is stopped.
-    build_timeout: int = 300
+    build_timeout: int = bounded(300, 1, 3600, "seconds")
     #: Build arguments passed as `--build-arg NAME=VALUE`.
     build_args: dict[str, str] = field(default_factory=dict)
     #: The build's network. `none` (the default): RUN steps reach nothing, so grades
@@ -37,9 +39,9 @@ class ContainerSpec:
     #: Environment variables passed as `-e NAME=VALUE`.
     env: dict[str, str] = field(default_factory=dict)
     #: Memory limit, in Docker's notation (256m, 1g).
-    memory: str = "256m"
+    memory: str = memory("256m", "6m", "16g")
     #: Seconds to wait for the container's port before a check gives up.
-    startup_timeout: int = 20
+    startup_timeout: int = bounded(20, 1, 600, "seconds")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class ComposeSpec:
     #: The compose file, relative to the exercise folder.
     file: str = "compose.yaml"
     #: Seconds `docker compose up --wait` may take before the stack counts as failed.
-    up_timeout: int = 180
+    up_timeout: int = bounded(180, 1, 1800, "seconds")
     #: Whether the stack's networks may reach beyond the machine. By default every
     #: network of the stack is made internal: its services reach each other only.
     egress: bool = False

@@ -17,7 +17,7 @@ import types
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from grader.checks.registry import all_kinds
-from grader.spec.fields import yaml_key
+from grader.spec.fields import MEMORY_PATTERN, yaml_key
 from grader.spec.loader import _CheckFields, _ExerciseFields
 
 SCHEMA_ID = "https://brickyard.invalid/schema/exercise.schema.json"
@@ -82,6 +82,10 @@ def object_schema(cls: type, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         schema = type_schema(hints[field.name])
         if field.name in docs:
             schema["description"] = docs[field.name]
+        if "range" in field.metadata:
+            schema["minimum"], schema["maximum"], _ = field.metadata["range"]
+        if "memory" in field.metadata:
+            schema["pattern"] = MEMORY_PATTERN
         if field.default is not dataclasses.MISSING and is_json(field.default):
             schema["default"] = field.default
         properties[yaml_key(field.name)] = schema
