@@ -127,8 +127,14 @@ def ensure_cache(
         log.warning("recording %s again failed; the old recording stays", tag)
         return tag
     superseded(client, wanted, str(client.images.get(tag).id))
+    # The recording is an image on top of RECORD_BASE, which the engine holds anyway:
+    # what it costs is the answers it adds.
     size = client.images.get(tag).attrs.get("Size", 0)
-    progress(f"offline packages {' '.join(wanted)}: recorded ({size / 1e6:.0f} MB)")
+    base = client.images.get(RECORD_BASE).attrs.get("Size", 0)
+    progress(
+        f"offline packages {' '.join(wanted)}: recorded ({(size - base) / 1e6:.0f} MB"
+        f" of answers on {RECORD_BASE})"
+    )
     return tag
 
 
