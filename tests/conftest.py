@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,18 @@ def count_labelled(
         "networks": len(client.networks.list(filters=selector)),
         "images": len(client.images.list(all=True, filters=selector)),
     }
+
+
+def wait_for_step_images(ledgers: Path, count: int, timeout: float = 120) -> list[str]:
+    """Wait until a grading run's ledger under `ledgers` lists `count` step images."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in ledgers.glob("*.json"):
+            try:
+                images = json.loads(path.read_text())["images"]
+            except (OSError, ValueError, KeyError):
+                continue
+            if len(images) >= count:
+                return list(images)
+        time.sleep(0.2)
+    raise AssertionError(f"no grading run made {count} step images in {timeout} s")

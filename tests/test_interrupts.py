@@ -3,20 +3,18 @@ cleaned up by the next run."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import docker
 import pytest
 
-from tests.conftest import CASES, count_labelled, run_brickyard
+from tests.conftest import CASES, count_labelled, run_brickyard, wait_for_step_images
 
 pytestmark = [pytest.mark.engine, pytest.mark.serial]
 SLOW = CASES / "interrupts" / "01-slow-build"
@@ -35,21 +33,6 @@ def start_grading(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
         stderr=subprocess.DEVNULL,
     )
     return process, cache / "brickyard" / "runs"
-
-
-def wait_for_step_images(ledgers: Path, count: int, timeout: float = 60) -> list[str]:
-    """Wait until the run's ledger lists `count` step images; return them."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in ledgers.glob("*.json"):
-            try:
-                images = json.loads(path.read_text())["images"]
-            except (OSError, ValueError, KeyError):
-                continue
-            if len(images) >= count:
-                return list(images)
-        time.sleep(0.2)
-    raise AssertionError(f"the build made no {count} step images in {timeout} s")
 
 
 def present(client: docker.DockerClient, image_id: str) -> bool:

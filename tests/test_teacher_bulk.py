@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import shutil
@@ -25,7 +24,7 @@ from grader.spec import load_exercise
 from grader.teacher.bulk import Graded, fingerprint, grader_digest, prepare_reference
 from grader.teacher.classreport import print_summary, render_html, summarize
 from grader.teacher.specs import load_reference
-from tests.conftest import REPO, run_brickyard
+from tests.conftest import REPO, run_brickyard, wait_for_step_images
 from tests.teacher_trees import make_class
 
 EXERCISES = ["01-first-image", "03-dockerignore"]
@@ -179,21 +178,6 @@ def test_a_submission_that_hangs_is_stopped_and_the_others_are_graded(
     )
     assert "1 graded, 1 unchanged since their last grade, 0 failed" in retried.stdout
     assert read_gradebook(out)["stuck"]["error"] == ""
-
-
-def wait_for_step_images(ledgers: Path, count: int, timeout: float = 120) -> list[str]:
-    """Wait until a grading run's ledger lists `count` step images; return them."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in ledgers.glob("*.json"):
-            try:
-                images = json.loads(path.read_text())["images"]
-            except (OSError, ValueError, KeyError):
-                continue
-            if len(images) >= count:
-                return list(images)
-        time.sleep(0.2)
-    raise AssertionError(f"no grading run made {count} step images in {timeout} s")
 
 
 @pytest.mark.engine
