@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import docker
 import docker.errors
 
 from grader import dockerfile
@@ -116,8 +117,17 @@ def compare_builds(
     session: ExerciseSession, before_id: str, after_id: str
 ) -> list[layers.StepVerdict]:
     """Compare two builds of the exercise step by step, leaving out the base's steps."""
-    client = session.client
-    base = base_image_of(session)
+    return compare_images(session.client, before_id, after_id, base_image_of(session))
+
+
+def compare_images(
+    client: docker.DockerClient, before_id: str, after_id: str, base: str | None
+) -> list[layers.StepVerdict]:
+    """Compare two images built from one Dockerfile, past the steps of `base`.
+
+    Whichever builder made them: both record a history entry per instruction and a
+    digest per layer, which is all this reads.
+    """
     skip = 0
     if base is not None:
         try:
