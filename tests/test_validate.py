@@ -15,6 +15,9 @@ NAME = "04-stop-signals"
 def scaffolded_tree(root: Path) -> Path:
     """Make a tree with one scaffolded exercise, which validates as it is."""
     (root / "tests" / "cases").mkdir(parents=True)
+    # What makes a folder a brickyard repository to `new`.
+    (root / "exercises").mkdir()
+    (root / "noxfile.py").write_text('"""A tree made for a test."""\n')
     scaffold_exercise(root, NAME)
     return root
 

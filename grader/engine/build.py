@@ -218,6 +218,44 @@ def build_image(
     return result
 
 
+#: What the engine says when a build's cached step image was removed under it.
+_LOST_CACHE = re.compile(
+    r"No such image|layer does not exist|failed to (get|register) layer"
+    r"|unknown parent image|reference does not exist",
+    re.IGNORECASE,
+)
+
+
+def lost_cache(error: str) -> bool:
+    """Tell whether a build failed because an image it built on was removed."""
+    return bool(_LOST_CACHE.search(error))
+
+
+def build_image_retrying(
+    client: docker.DockerClient,
+    *args: Any,
+    on_failed_attempt: Callable[[BuildResult], None] | None = None,
+    **kwargs: Any,
+) -> BuildResult:
+    """Run build_image, and once more when a cached layer was removed under it.
+
+    Another grading run on the same engine may remove a cached step image this
+    build is about to build on (the legacy builder holds no claim on its cache).
+    Such a build fails for no fault of the student's, so it is tried once more,
+    and logged; `on_failed_attempt` gets the failed result, whose step images
+    its caller removes with the rest.
+    """
+    result = build_image(client, *args, **kwargs)
+    if result.ok or not lost_cache(result.error or ""):
+        return result
+    log.warning(
+        "build of %s lost a cached layer (%s); retrying", result.tag, result.error
+    )
+    if on_failed_attempt is not None:
+        on_failed_attempt(result)
+    return build_image(client, *args, **kwargs)
+
+
 def tell(on_line: Callable[[str], None], lines: list[str]) -> None:
     """Pass new build lines to a progress callback, which must not break the build."""
     for line in lines:

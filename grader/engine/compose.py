@@ -41,10 +41,9 @@ from docker.models.containers import Container
 
 from grader.checks.registry import Unavailable
 from grader.engine import cleanup, labels
-from grader.engine.build import BuildResult, build_image
+from grader.engine.build import BuildResult, build_image_retrying
 from grader.engine.client import first_line
 from grader.engine.containers import Limits
-from grader.engine.session import lost_cache
 
 log = logging.getLogger(__name__)
 
@@ -1224,33 +1223,22 @@ class Stack:
         }
         if self.on_line:
             self.on_line(f"building the image of service {service}")
-        for attempt in (1, 2):
-            result = build_image(
-                self.client,
-                context,
-                dockerfile,
-                built_tag(self.name, service),
-                self.labels,
-                timeout=timeout,
-                network_mode="none",
-                buildargs=arguments,
-                folder=self.project.folder,
-                limits=self.limits,
-                on_step_image=self.on_step_image,
-                on_line=self.on_line,
-                target=str(build["target"]) if build.get("target") else None,
-            )
-            # Another run on the engine may remove a cached step image this build
-            # builds on (the classic builder holds no claim on its cache): no fault
-            # of the student's, so such a build is tried once more, and logged.
-            if result.ok or attempt == 2 or not lost_cache(result.error or ""):
-                break
-            log.warning(
-                "build of service %s lost a cached layer (%s); retrying",
-                service,
-                result.error,
-            )
-            self.builds.append(result)
+        result = build_image_retrying(
+            self.client,
+            context,
+            dockerfile,
+            built_tag(self.name, service),
+            self.labels,
+            timeout=timeout,
+            network_mode="none",
+            buildargs=arguments,
+            folder=self.project.folder,
+            limits=self.limits,
+            on_step_image=self.on_step_image,
+            on_line=self.on_line,
+            target=str(build["target"]) if build.get("target") else None,
+            on_failed_attempt=self.builds.append,
+        )
         self.builds.append(result)
         if not result.ok:
             raise Unavailable(

@@ -9,7 +9,6 @@ everything the session created.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from docker.types import Mount
 
 from grader.checks.registry import Unavailable
 from grader.engine import cleanup, containers, packages
-from grader.engine.build import BuildResult, build_image
+from grader.engine.build import BuildResult, build_image_retrying
 from grader.engine.client import first_line
 from grader.engine.labels import RunIdentity
 from grader.engine.ledger import Ledger
@@ -151,26 +150,19 @@ class ExerciseSession:
             except Unavailable as error:
                 return BuildResult(tag=tag, error=str(error))
             network_mode = self.network()
-        for attempt in (1, 2):
-            result = build_image(
-                self.client,
-                context,
-                spec.dockerfile,
-                tag,
-                self.labels,
-                timeout=spec.build_timeout,
-                network_mode=network_mode,
-                buildargs=build_args,
-                folder=folder,
-                on_step_image=self.ledger.add_image if self.ledger else None,
-                on_line=lambda line: self.report_progress(line, "build"),
-            )
-            if result.ok or attempt == 2 or not lost_cache(result.error or ""):
-                return result
-            log.warning(
-                "build of %s lost a cached layer (%s); retrying", tag, result.error
-            )
-        return result
+        return build_image_retrying(
+            self.client,
+            context,
+            spec.dockerfile,
+            tag,
+            self.labels,
+            timeout=spec.build_timeout,
+            network_mode=network_mode,
+            buildargs=build_args,
+            folder=folder,
+            on_step_image=self.ledger.add_image if self.ledger else None,
+            on_line=lambda line: self.report_progress(line, "build"),
+        )
 
     def package_proxy(self) -> str:
         """Start the exercise's offline package cache once; return its proxy address.
@@ -355,18 +347,6 @@ class ExerciseSession:
             cleanup.remove_untagged_images(self.client, self._build.intermediate_ids())
         self._containers.clear()
         self._network = None
-
-
-_LOST_CACHE = re.compile(
-    r"No such image|layer does not exist|failed to (get|register) layer"
-    r"|unknown parent image|reference does not exist",
-    re.IGNORECASE,
-)
-
-
-def lost_cache(error: str) -> bool:
-    """Tell whether a build failed because an image it built on was removed."""
-    return bool(_LOST_CACHE.search(error))
 
 
 def display(path: Path) -> str:

@@ -33,7 +33,7 @@ from docker.types import Mount
 
 from grader.dockerfile import parse as parse_dockerfile
 from grader.engine import cleanup, layers
-from grader.engine.build import BuildResult, build_image
+from grader.engine.build import BuildResult, build_image_retrying
 from grader.engine.client import first_line
 from grader.engine.labels import RunIdentity
 from grader.quiz import commands
@@ -153,6 +153,8 @@ class ScenarioRun:
         self.containers: list[Container] = []
         self.volumes_seen: set[str] = set()
         self.builds: list[Build] = []
+        #: Builds that lost a cached layer to another run and were made again.
+        self.failed_attempts: list[BuildResult] = []
         self.results: list[StepResult] = []
         self.compose_used = False
 
@@ -229,7 +231,7 @@ class ScenarioRun:
         tags = command.values("--tag")
         shown = tags[-1] if tags else f"build{len(self.builds) + 1}"
         real = self.image_tag(shown)
-        result = build_image(
+        result = build_image_retrying(
             self.client,
             context,
             dockerfile,
@@ -237,6 +239,7 @@ class ScenarioRun:
             self.labels,
             timeout=STEP_TIMEOUT,
             network_mode="none",
+            on_failed_attempt=self.failed_attempts.append,
         )
         self.builds.append(Build(result, context / dockerfile))
         if not result.ok:
@@ -656,6 +659,8 @@ class ScenarioRun:
             cleanup.remove_untagged_images(
                 self.client, ids + build.result.intermediate_ids()
             )
+        for failed in self.failed_attempts:
+            cleanup.remove_untagged_images(self.client, failed.intermediate_ids())
         cleanup.remove_run_objects(self.client, self.identity.run_id)
 
 
