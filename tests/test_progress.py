@@ -113,6 +113,9 @@ def test_no_color_gives_plain_lines_without_redrawing(
     assert "\x1b" not in text and "\r" not in text
     assert "        Step 1/3 : FROM debian:bookworm-slim\n" in text
     assert " ---> 1234567890ab" not in text
+    # Each build in the log says which check it is for, just before its first step.
+    title = exercise.checks[1].title
+    assert f"      building for: {title}:\n        Step 1/3" in text
 
 
 def test_an_empty_no_color_keeps_the_colours(

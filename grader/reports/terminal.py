@@ -148,6 +148,10 @@ class TerminalReport:
             step = clean_text(step).replace("\n", " ")
             self.status.detail(step)
             if not self.live and not self.quiet:
+                if step.startswith("Step 1/"):
+                    # A log read top to bottom says which check each build is for:
+                    # the cache checks build again after their edit.
+                    self.write(self.paint(f"      {self.status.building()}:", _DIM))
                 self.write(self.paint(f"        {step}", _DIM))
         elif note.kind == "phase":
             self.status.detail(clean_text(note.text), phase=True)
@@ -325,6 +329,11 @@ class Status:
         # check already started stays.
         self.total, self.done = len(exercise.checks), 0
         self.doing = None
+
+    def building(self) -> str:
+        """Say what a build that starts now is for, in a log's words."""
+        title = self.titles.get(self.check or "")
+        return f"building for: {title}" if title else "building"
 
     def start_check(self, check_id: str) -> None:
         self.check = check_id
