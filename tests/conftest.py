@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +20,7 @@ import docker
 import pytest
 import yaml
 
-from grader.engine import images, labels
+from grader.engine import cleanup, images, labels, ledger
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
@@ -149,6 +151,49 @@ def count_labelled(
         "networks": len(client.networks.list(filters=selector)),
         "images": len(client.images.list(all=True, filters=selector)),
     }
+
+
+def count_left_by_ended_runs(client: docker.DockerClient) -> dict[str, int]:
+    """Count what grading runs labelled and left behind once their process ended.
+
+    Objects of runs still going (another grading run on the same engine, a benchmark
+    beside the suite) are theirs to remove, and not counted.
+    """
+    host = socket.gethostname()
+
+    def ended(object_labels: dict[str, str] | None) -> bool:
+        object_labels = object_labels or {}
+        pid = object_labels.get(labels.PID, "")
+        mine = object_labels.get(labels.HOST) == host and pid.isdigit()
+        return not (mine and cleanup.process_alive(int(pid)))
+
+    selector = {"label": labels.RUN}
+    containers = client.containers.list(all=True, filters=selector, sparse=True)
+    return {
+        "containers": sum(ended(c.attrs.get("Labels")) for c in containers),
+        "volumes": sum(
+            ended(v.attrs.get("Labels")) for v in client.volumes.list(filters=selector)
+        ),
+        "networks": sum(
+            ended(n.attrs.get("Labels")) for n in client.networks.list(filters=selector)
+        ),
+        "images": sum(
+            ended(i.labels) for i in client.images.list(all=True, filters=selector)
+        ),
+    }
+
+
+def step_images_of_live_runs() -> set[str]:
+    """The step images that the ledgers of runs still going on this host list."""
+    host = socket.gethostname()
+    dead = {path for path, _ in ledger.dead_ledgers(host, cleanup.process_alive)}
+    images: set[str] = set()
+    for path in ledger.ledger_folder().glob("*.json"):
+        if path in dead:
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            images.update(str(i) for i in json.loads(path.read_text())["images"])
+    return images
 
 
 def wait_for_step_images(ledgers: Path, count: int, timeout: float = 120) -> list[str]:

@@ -14,7 +14,12 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import CASES, count_labelled, run_brickyard, wait_for_step_images
+from tests.conftest import (
+    CASES,
+    count_left_by_ended_runs,
+    run_brickyard,
+    wait_for_step_images,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.serial]
 SLOW = CASES / "interrupts" / "01-slow-build"
@@ -57,7 +62,7 @@ def test_a_stop_signal_mid_build_removes_everything(
     assert status == 130
 
     assert not any(present(engine, image) for image in images)
-    assert count_labelled(engine) == dict.fromkeys(
+    assert count_left_by_ended_runs(engine) == dict.fromkeys(
         ("containers", "volumes", "networks", "images"), 0
     )
     assert not list(ledgers.glob("*.json"))
@@ -96,4 +101,4 @@ def test_sigkill_mid_build_is_cleaned_by_the_next_run(
     assert cleaned.returncode == 0, cleaned.stderr
     assert not any(present(engine, image) for image in images)
     assert not list(ledgers.glob("*.json"))
-    assert count_labelled(engine)["containers"] == 0
+    assert count_left_by_ended_runs(engine)["containers"] == 0

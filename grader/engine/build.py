@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import re
 import socket
@@ -245,15 +246,64 @@ def build_image_retrying(
     and logged; `on_failed_attempt` gets the failed result, whose step images
     its caller removes with the rest.
     """
+    started = time.time()
     result = build_image(client, *args, **kwargs)
     if result.ok or not lost_cache(result.error or ""):
         return result
     log.warning(
         "build of %s lost a cached layer (%s); retrying", result.tag, result.error
     )
+    remove_broken_commits(client, started)
     if on_failed_attempt is not None:
         on_failed_attempt(result)
-    return build_image(client, *args, **kwargs)
+    result = build_image(client, *args, **kwargs)
+    if not result.ok and lost_cache(result.error or ""):
+        remove_broken_commits(client, started)
+    return result
+
+
+def remove_broken_commits(client: docker.DockerClient, since: float) -> int:
+    """Remove the step images that lost their parent while this build made them.
+
+    When another run removes a cached step image at the moment this build commits
+    a step on top of it, the engine keeps the new image but fails to link it to its
+    parent ("failed to set parent ... unknown parent image ID"); the build never
+    names it, so no ledger lists it. Such an image is untagged, has no parent and
+    no children, was made by a legacy build step (`/bin/sh -c ...`) and was created
+    since `since`: nothing else on the engine looks like that, since a pulled or
+    loaded image keeps the creation time it was built with.
+    """
+    removed = 0
+    try:
+        dangling = client.images.list(filters={"dangling": True})
+    except docker.errors.DockerException as error:
+        log.warning("could not list dangling images: %s", error)
+        return 0
+    for image in dangling:
+        attrs = image.attrs
+        command = (attrs.get("ContainerConfig") or {}).get("Cmd") or []
+        created = created_at(str(attrs.get("Created") or ""))
+        if attrs.get("Parent") or command[:2] != ["/bin/sh", "-c"]:
+            continue
+        if created is None or created < since - 1:
+            continue
+        with contextlib.suppress(docker.errors.DockerException):
+            client.images.remove(str(image.id))
+            removed += 1
+            log.info("removed %s, a step image that lost its parent", image.short_id)
+    return removed
+
+
+def created_at(text: str) -> float | None:
+    """Read the engine's `Created` time (RFC 3339, nanoseconds) as a Unix time."""
+    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?", text)
+    if match is None:
+        return None
+    fraction = float(match[2]) if match[2] else 0.0
+    moment = datetime.datetime.fromisoformat(match[1]).replace(
+        tzinfo=datetime.timezone.utc
+    )
+    return moment.timestamp() + fraction
 
 
 def tell(on_line: Callable[[str], None], lines: list[str]) -> None:
