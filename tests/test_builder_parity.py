@@ -10,7 +10,6 @@ grader.checks.cache.compare_images must agree.
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 
 from grader.checks.cache import compare_images
 from grader.engine import layers
-from tests.conftest import CASES, REPO
+from tests.conftest import CASES, REPO, lay_out_case
 
 pytestmark = pytest.mark.engine
 EXERCISE = REPO / "exercises" / "02-layer-caching"
@@ -35,17 +34,6 @@ ANSWERS = {
         False,
     ),
 }
-
-
-def lay_out(folder: Path, overlay: Path | None) -> None:
-    shutil.copytree(EXERCISE, folder)
-    if overlay is not None:
-        shutil.copytree(
-            overlay,
-            folder,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns("expect.yaml"),
-        )
 
 
 def build_with_buildkit(folder: Path, tag: str) -> None:
@@ -79,8 +67,8 @@ def test_both_builders_get_the_same_cache_verdicts(
     tags = []
     try:
         for builder in ("buildkit", "legacy"):
-            folder = tmp_path / builder
-            lay_out(folder, overlay)
+            tree = lay_out_case(tmp_path / builder, EXERCISE.name, overlay)
+            folder = tree / "exercises" / EXERCISE.name
             before, after = f"{prefix}-{builder}:before", f"{prefix}-{builder}:after"
             tags += [before, after]
             for tag in (before, after):
