@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from docker.api.build import process_dockerfile
 from docker.utils.build import Pattern, exclude_paths
 
-from grader.checks.registry import Need, Outcome, Unavailable, check_kind
+from grader.checks.registry import Need, Outcome, Unavailable, brief, check_kind
 from grader.engine.session import ExerciseSession
 
 IGNORE_FILE = ".dockerignore"
@@ -380,9 +380,8 @@ def excluded_problem(context: BuildContext, entry: str) -> str | None:
     """Say how `entry` reaches the build context; None when it is left out."""
     sent = sorted(name for name in context.files if covers(entry, name))
     if sent:
-        shown = ", ".join(f"`{name}`" for name in sent[:5])
-        more = f" and {len(sent) - 5} more" if len(sent) > 5 else ""
-        which = "" if sent == [clean(entry)] else f" ({shown}{more})"
+        shown = brief([f"`{name}`" for name in sent], 5)
+        which = "" if sent == [clean(entry)] else f" ({shown})"
         return (
             f"`{entry}` is sent with the build context{which}:"
             f" {why_sent(context, sent[0])}. {fix_for(context, sent[0])}"

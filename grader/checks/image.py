@@ -17,6 +17,7 @@ from grader.checks.registry import (
     NoParams,
     Outcome,
     Unavailable,
+    brief,
     check_kind,
     sentences,
 )
@@ -436,12 +437,11 @@ def layer_waste(session: ExerciseSession, params: WasteParams) -> Outcome:
             f" one, within the {params.max_wasted_mb:g} MB allowed.",
             evidence,
         )
-    shown = ", ".join(item.path for item in counted[:3])
-    more = f" and {len(counted) - 3} more" if len(counted) > 3 else ""
+    shown = brief([item.path for item in counted], 3)
     return Outcome(
         False,
         f"{megabytes(total)} MB of files are written in one layer and deleted or"
-        f" overwritten in a later one ({shown}{more}), more than the"
+        f" overwritten in a later one ({shown}), more than the"
         f" {params.max_wasted_mb:g} MB allowed: the later step hides them, but the"
         " image still ships every copy. Remove them in the same RUN that writes"
         " them.",

@@ -44,6 +44,12 @@ class Outcome:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+def brief(names: list[str], limit: int = 6) -> str:
+    """Name the first `limit` of `names` and count the rest (`a, b and 4 more`)."""
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def sentences(problems: list[str]) -> str:
     """Join problems into one message: first letter raised, the rest as written."""
     text = "; ".join(problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.checks.registry import Need, Outcome, check_kind
+from grader.checks.registry import Need, Outcome, brief, check_kind
 from grader.engine.session import ExerciseSession
 from grader.teacher.integrity import compare, sha256_file
 
@@ -76,12 +76,11 @@ def teacher_files_intact(
             evidence[finding.path] = (
                 finding.describe().removeprefix(finding.path).strip()
             )
-    names = ", ".join(finding.path for finding in findings[:5])
-    more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
+    names = brief([finding.path for finding in findings], 5)
     return Outcome(
         False,
-        f"{len(findings)} of the teacher's files differ in your repository: {names}"
-        f"{more}. Grading used the teacher's versions, so these changes had no"
+        f"{len(findings)} of the teacher's files differ in your repository: {names}."
+        " Grading used the teacher's versions, so these changes had no"
         " effect on your points, and your teacher sees this list.",
         evidence,
     )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from grader.checks.registry import brief
 from grader.quiz.answers import (
     ANSWERS_FILE,
     AnswerExists,
@@ -595,9 +596,8 @@ class Quiz:
                 + "."
             )
         if missing:
-            names = ", ".join(q.id for q in missing[:8])
-            more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-            for line in self.wrap(f"Not answered yet: {names}{more}.", 0):
+            names = brief([q.id for q in missing], 8)
+            for line in self.wrap(f"Not answered yet: {names}.", 0):
                 self.write(line)
             self.write("Run `nox -s quiz` again to go on where you stopped.")
         elif complete:

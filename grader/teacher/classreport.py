@@ -11,6 +11,7 @@ from typing import TextIO
 import jinja2
 
 from grader import __version__
+from grader.checks.registry import brief
 from grader.teacher.bulk import Graded
 from grader.teacher.specs import INTEGRITY_EXERCISE
 
@@ -153,12 +154,6 @@ def row_of(graded: Graded, exercises: list[str]) -> Row:
         sorted(set(changed)),
         graded.error or "",
     )
-
-
-def brief(paths: list[str], limit: int = 6) -> str:
-    """Name the first `limit` paths and count the rest: a gutted tree has many."""
-    shown = ", ".join(paths[:limit])
-    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
 def write_gradebook(summary: ClassSummary, path: Path) -> None:
