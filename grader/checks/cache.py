@@ -89,8 +89,8 @@ def cache_reuse(session: ExerciseSession, params: CacheParams) -> Outcome:
         named = [
             (verdict, text)
             for verdict, text in zip(verdicts, shown, strict=True)
-            if layers.matches(verdict.instruction, pattern)
-            or layers.matches(text, pattern)
+            if dockerfile.mentions(verdict.instruction, pattern)
+            or dockerfile.mentions(text, pattern)
         ]
         if not named:
             problems.append(f"no step of the Dockerfile contains {pattern!r}")

@@ -237,8 +237,9 @@ class StopParams:
 
 #: The exit code of a process killed by SIGKILL (128 + 9), as the engine reports it.
 KILLED = 137
-#: How an image may name SIGTERM in STOPSIGNAL; unset means SIGTERM too.
-SIGTERM_NAMES = {"", "SIGTERM", "TERM", "15"}
+#: How an image may name a signal in STOPSIGNAL, without `SIG`; unset is SIGTERM.
+SIGTERM_NAMES = {"", "TERM", "15"}
+SIGKILL_NAMES = {"KILL", "9"}
 
 
 @check_kind("stops_promptly", Need.OWN_CONTAINER, StopParams)
@@ -270,6 +271,7 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     stop_signal = str(
         (session.image_attrs().get("Config") or {}).get("StopSignal") or ""
     )
+    signal_name = stop_signal.upper().removeprefix("SIG")
     running = session.start()
     container = running.container
     evidence: dict[str, object] = {"STOPSIGNAL": stop_signal or "(unset: SIGTERM)"}
@@ -312,7 +314,7 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
     evidence["seconds to stop"] = round(seconds, 2)
     evidence["exit code"] = code
     pid1 = evidence.get("PID 1", "?")
-    if stop_signal.upper().removeprefix("SIG") in ("KILL", "9"):
+    if signal_name in SIGKILL_NAMES:
         return Outcome(
             False,
             f"The image sets STOPSIGNAL {stop_signal}, so `docker stop` kills the"
@@ -334,15 +336,15 @@ def stops_promptly(session: ExerciseSession, params: StopParams) -> Outcome:
             evidence,
         )
     if seconds <= params.within:
-        signal_name = (
+        received = (
             "SIGTERM"
-            if stop_signal.upper() in SIGTERM_NAMES
+            if signal_name in SIGTERM_NAMES
             else f"its STOPSIGNAL {stop_signal}"
         )
         return Outcome(
             True,
             f"The container stopped {seconds:.1f} s after `docker stop` with exit"
-            f" code {code}: its main process received {signal_name} and exited.",
+            f" code {code}: its main process received {received} and exited.",
             evidence,
         )
     return Outcome(

@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from grader.dockerfile import mentions
-
 # Instructions that only change the image's configuration, never its files.
 _METADATA_ONLY = re.compile(
     r"^(?:/bin/sh -c )?#\(nop\)\s+(ENV|CMD|LABEL|EXPOSE|USER|ARG|ENTRYPOINT|"
@@ -114,8 +112,3 @@ def readable(created_by: str) -> str:
     if text.startswith("RUN /bin/sh -c "):
         return "RUN " + text[len("RUN /bin/sh -c ") :]
     return text
-
-
-def matches(instruction: str, pattern: str) -> bool:
-    """Tell whether `pattern` names this instruction (see dockerfile.mentions)."""
-    return mentions(instruction, pattern)
