@@ -297,14 +297,14 @@ class Refusal(str):
         return refusal
 
 
-def refusals(config: dict[str, Any], folder: Path) -> list[str]:
+def refusals(config: dict[str, Any], folder: Path) -> list[Refusal]:
     """Return why this stack must not run on the grader's engine; empty when safe.
 
     Each reason names the field, says why it is refused and what to do instead.
     Bind mounts and build contexts inside the exercise folder are fine.
     """
     home = folder.resolve()
-    found: list[str] = []
+    found: list[Refusal] = []
     for name, service in services_of(config).items():
         found += service_refusals(name, service, home)
     for kind in ("volumes", "networks", "secrets", "configs"):
@@ -388,7 +388,7 @@ def file_refusals(file: Path, folder: Path) -> list[str]:
             continue
         if not isinstance(model, dict):
             continue
-        reasons: list[str] = []
+        reasons: list[Refusal] = []
         for path, where in read_files(model):
             target = (current.parent / path).resolve()
             shown = ".".join(str(step) for step in where[:3])
@@ -453,23 +453,18 @@ def read_files(model: dict[str, Any]) -> list[tuple[str, tuple[str | int, ...]]]
     return named
 
 
-def with_line(refusal: str, file: Path) -> str:
+def with_line(refusal: Refusal, file: Path) -> str:
     """Prefix a refusal with the line of the student's file it is about.
 
-    A Refusal knows the path to its entry; a plain refusal names a field path in
-    backticks (`services.web.privileged`). The line is that of the deepest step of
-    the path the file spells out itself.
+    The line is that of the deepest step of the refusal's path to its entry that the
+    file spells out itself.
     """
-    where: tuple[str | int, ...] = getattr(refusal, "where", ())
-    if not where:
-        path = refusal.split("`")[1] if refusal.count("`") >= 2 else ""
-        where = tuple(path.split("."))
     try:
         node = yaml.compose(file.read_text(encoding="utf-8", errors="replace"))
     except yaml.YAMLError:
-        return refusal
-    line = line_of(node, where)
-    return f"{file.name} line {line}: {refusal}" if line else refusal
+        return str(refusal)
+    line = line_of(node, refusal.where)
+    return f"{file.name} line {line}: {refusal}" if line else str(refusal)
 
 
 def line_of(node: yaml.Node | None, where: tuple[str | int, ...]) -> int | None:
@@ -510,11 +505,11 @@ def line_of(node: yaml.Node | None, where: tuple[str | int, ...]) -> int | None:
 _NAMESPACES = ("network_mode", "pid", "ipc", "uts", "userns_mode", "cgroup")
 
 
-def service_refusals(name: str, service: dict[str, Any], home: Path) -> list[str]:
+def service_refusals(name: str, service: dict[str, Any], home: Path) -> list[Refusal]:
     """Return the refusals of one service."""
     at = ("services", name)
     where = f"services.{name}"
-    found: list[str] = []
+    found: list[Refusal] = []
     if service.get("privileged"):
         found.append(
             Refusal(
@@ -663,7 +658,7 @@ def service_refusals(name: str, service: dict[str, Any], home: Path) -> list[str
 
 def mount_refusals(
     name: str, index: int, mount: dict[str, Any], home: Path
-) -> list[str]:
+) -> list[Refusal]:
     """Return the refusals of one entry of a service's `volumes`."""
     at = ("services", name, "volumes", index)
     where = f"services.{name}.volumes"
@@ -697,13 +692,15 @@ def mount_refusals(
     return []
 
 
-def build_refusals(name: str, build: dict[str, Any] | None, home: Path) -> list[str]:
+def build_refusals(
+    name: str, build: dict[str, Any] | None, home: Path
+) -> list[Refusal]:
     """Return the refusals of one service's `build`."""
     if not build:
         return []
     at = ("services", name, "build")
     where = f"services.{name}"
-    found: list[str] = []
+    found: list[Refusal] = []
     contexts: dict[str, tuple[Any, tuple[str, ...]]] = {
         "context": (build.get("context") or ".", ("context",))
     }
