@@ -6,11 +6,15 @@ import logging
 import os
 import socket
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import docker
 import docker.errors
 
 from grader.engine import labels, ledger, limits
+
+if TYPE_CHECKING:
+    from grader.engine.build import BuildResult
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,16 @@ def remove_untagged_images(
             continue
         removed += attempt(client.images.remove, image.id, noprune=False)
     return removed
+
+
+def remove_build(client: docker.DockerClient, result: BuildResult) -> int:
+    """Remove what one build made: its tagged image, and the images of its steps.
+
+    A failed legacy build leaves the images of the steps it finished behind, with
+    no tag to find them by.
+    """
+    removed = attempt(client.images.remove, result.tag, force=True)
+    return removed + remove_untagged_images(client, result.intermediate_ids())
 
 
 def attempt(action, *args, **kwargs) -> int:  # type: ignore[no-untyped-def]

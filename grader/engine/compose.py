@@ -1385,9 +1385,7 @@ class Stack:
         for volume in sorted(self._volumes):
             cleanup.attempt(self.client.api.remove_volume, volume, force=True)
         for build in self.builds:
-            cleanup.attempt(self.client.images.remove, build.tag, force=True)
-            # A failed classic build leaves the images of its finished steps behind.
-            cleanup.remove_untagged_images(self.client, build.intermediate_ids())
+            cleanup.remove_build(self.client, build)
         cleanup.remove_matching(self.client, [f"{STACK_LABEL}={self.name}"])
         cleanup.remove_matching(self.client, [f"{PROJECT_LABEL}={self.name}"])
         shutil.rmtree(self._scratch, ignore_errors=True)

@@ -338,13 +338,10 @@ class ExerciseSession:
         if self._network:
             cleanup.attempt(self.client.api.remove_network, self._network)
         for variant in self._variants:
-            cleanup.attempt(self.client.images.remove, variant.tag, force=True)
-            cleanup.remove_untagged_images(self.client, variant.intermediate_ids())
+            cleanup.remove_build(self.client, variant)
         self._variants.clear()
         if self._build is not None:
-            cleanup.attempt(self.client.images.remove, self.tag, force=True)
-            # A failed legacy build leaves the images of its finished steps behind.
-            cleanup.remove_untagged_images(self.client, self._build.intermediate_ids())
+            cleanup.remove_build(self.client, self._build)
         self._containers.clear()
         self._network = None
 
