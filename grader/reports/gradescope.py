@@ -11,7 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.reports.model import GradingReport, full_feedback, points
+from grader.reports.model import (
+    GradingReport,
+    full_feedback,
+    hidden_points,
+    points,
+    shown_score,
+)
 
 
 def gradescope_results(report: GradingReport) -> dict[str, Any]:
@@ -57,29 +63,16 @@ def gradescope_results(report: GradingReport) -> dict[str, Any]:
 def summary_line(report: GradingReport) -> str:
     """The run's total as the student may see it: hidden points told apart."""
     # Gradescope applies each test's own visibility, so after_due_date checks count
-    # as hidden here whatever the run was told.
-    hidden = sum(
-        check.max_score
-        for exercise in report.exercises
-        for check in exercise.checks
-        if check.visibility != "visible"
-    )
+    # as hidden here whatever the run was told (the model's default).
+    hidden = sum(hidden_points(exercise.checks) for exercise in report.exercises)
+    scored = sum(shown_score(exercise) for exercise in report.exercises)
     line = (
         f"brickyard graded {len(report.exercises)} exercise(s):"
-        f" {report.score - hidden_score(report)}/{report.max_score - hidden} points"
+        f" {scored}/{report.max_score - hidden} points"
     )
     if hidden:
         line += f", and {points(hidden)} in checks shown later"
     return line + "."
-
-
-def hidden_score(report: GradingReport) -> int:
-    return sum(
-        check.score
-        for exercise in report.exercises
-        for check in exercise.checks
-        if check.visibility != "visible"
-    )
 
 
 def write_gradescope(report: GradingReport, path: Path) -> None:

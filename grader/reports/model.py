@@ -121,10 +121,6 @@ class GradingReport:
             after_due_date=bool(data.get("after_due_date", False)),
         )
 
-    def hidden(self, check: CheckResult) -> bool:
-        """Whether the student may not see `check` in this report."""
-        return is_hidden(check.visibility, self.after_due_date)
-
     def hidden_points(self) -> int:
         """The points of checks whose results the student does not see yet."""
         return sum(
