@@ -347,7 +347,7 @@ def run_grade(args: argparse.Namespace) -> int:
     if status == EXIT_QUIZ_KEYS:
         print(
             "brickyard: the quiz keys given could not grade the quiz (see `quiz`"
-            " above); exit status 5",
+            f" above); exit status {EXIT_QUIZ_KEYS}",
             file=sys.stderr,
         )
     return status
@@ -390,7 +390,7 @@ def grade_solutions(
                 # Its points still count, so the total says a solution is missing.
                 spec = load_exercise(folder.path)
                 unsolved.title = spec.title
-                unsolved.max_score_declared = sum(c.points for c in spec.checks)
+                unsolved.max_score_declared = spec.max_score
             results[folder.id] = unsolved
             terminal.exercise_error(unsolved)
     solvable = [folder for folder in folders if folder.id not in missing]
@@ -598,7 +598,6 @@ def declared_points(root: Path, selector: str) -> tuple[str, int]:
     """
     from grader.quiz.bank import BankError, load_bank
     from grader.quiz.grading import QUIZ_ID, quiz_folder
-    from grader.spec import SpecError, load_exercise
 
     if selector.lower() == QUIZ_SELECTOR:
         try:
@@ -619,7 +618,6 @@ def declared_points(root: Path, selector: str) -> tuple[str, int]:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Grade solutions and starters; report every exercise whose grading is off."""
-    from grader.spec import SpecError, load_exercise
 
     root = args.root.resolve()
     chosen = choose_folders(root, args.selectors)
@@ -716,7 +714,6 @@ def packages_wanted(root: Path) -> list[str]:
 
     A spec that does not load is left to grading, which reports it.
     """
-    from grader.spec import SpecError, load_exercise
 
     wanted: set[str] = set()
     for folder in discover(root):
