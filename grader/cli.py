@@ -6,12 +6,10 @@ import argparse
 import contextlib
 import io
 import logging
-import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import FrameType
 
 import docker
 import pytest
@@ -20,6 +18,7 @@ from grader import __version__
 from grader.engine import cleanup
 from grader.engine.client import EngineUnavailable, connect
 from grader.engine.labels import RunIdentity
+from grader.interrupts import stop_on_sigterm
 from grader.plugin import ExerciseResult, GradingPlugin
 from grader.quiz import command as quiz_command
 from grader.quiz.grading import SELECTOR as QUIZ_SELECTOR
@@ -519,20 +518,6 @@ def pytest_arguments(ini: Path, specs: list[str]) -> list[str]:
         "--noconftest",
         *specs,
     ]
-
-
-class stop_on_sigterm:
-    """Turn SIGTERM into KeyboardInterrupt while grading: cleanup runs as on Ctrl-C."""
-
-    def __enter__(self) -> None:
-        self.previous = signal.signal(signal.SIGTERM, self.interrupt)
-
-    def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGTERM, self.previous)
-
-    @staticmethod
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
 
 
 def run_classroom(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 import grader
+from grader.interrupts import stop_on_sigterm
 from grader.quiz.grading import SELECTOR as QUIZ_SELECTOR
 from grader.reports.markdown import markdown_summary
 from grader.reports.model import GradingReport
@@ -404,24 +405,6 @@ def collect_after_interrupt(
             running.stop_all(signal.SIGKILL)
             graded = future.result()
         results[graded.name] = graded
-
-
-class stop_on_sigterm:
-    """Turn SIGTERM into KeyboardInterrupt, so a killed bulk run stops as on Ctrl-C."""
-
-    def __enter__(self) -> None:
-        # Only the main thread may set a handler (a caller's thread keeps its own).
-        self.main = threading.current_thread() is threading.main_thread()
-        if self.main:
-            self.previous = signal.signal(signal.SIGTERM, self.interrupt)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.main:
-            signal.signal(signal.SIGTERM, self.previous)
-
-    @staticmethod
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
 
 
 class ProgressBar:

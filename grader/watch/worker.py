@@ -20,10 +20,11 @@ import pytest
 
 from grader.checks import Need, all_kinds
 from grader.checks.result import CheckResult
-from grader.cli import pytest_arguments, stop_on_sigterm
+from grader.cli import pytest_arguments
 from grader.engine.client import EngineUnavailable, connect
 from grader.engine.labels import RunIdentity
 from grader.engine.progress import ProgressNote
+from grader.interrupts import stop_on_sigterm
 from grader.plugin import CheckItem, ExerciseResult, GradingPlugin
 from grader.spec import Exercise
 
