@@ -117,6 +117,21 @@ def answers(tree: Path) -> dict[str, str]:
     return {key: line.text for key, line in read.answers.items()}
 
 
+def type_into_quiz(
+    tree: Path, typed: str, *arguments: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `brickyard quiz --root TREE` with `typed` as its input, not on a terminal."""
+    return subprocess.run(
+        [*QUIZ, "--root", str(tree), *arguments],
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
 def test_number_keys_arrows_explanation_and_resume(
     tree: Path, start: Callable[..., Terminal]
 ) -> None:
@@ -230,14 +245,7 @@ def test_answers_typed_into_a_pipe(tree: Path) -> None:
             "q",
         ]
     )
-    done = subprocess.run(
-        [*QUIZ, "--root", str(tree)],
-        input=typed + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = type_into_quiz(tree, typed + "\n")
 
     assert done.returncode == 0, done.stderr
     assert "That answer cannot be used: `9` is not one of the numbers 1 to 4" in (
@@ -249,15 +257,7 @@ def test_answers_typed_into_a_pipe(tree: Path) -> None:
 
 
 def test_the_summary_never_breaks_a_question_id(tree: Path) -> None:
-    done = subprocess.run(
-        [*QUIZ, "--root", str(tree)],
-        input="q\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "COLUMNS": "42"},
-    )
+    done = type_into_quiz(tree, "q\n", env={"COLUMNS": "42"})
 
     assert done.returncode == 0, done.stderr
     summary = done.stdout.split("Not answered yet: ")[1].split(" more.")[0]
@@ -271,14 +271,7 @@ def test_an_answers_file_that_is_not_utf8_is_refused_untouched(tree: Path) -> No
     original = "image-vs-container: 1\n# écrit sous Windows\n".encode("cp1252")
     path.write_bytes(original)
 
-    done = subprocess.run(
-        [*QUIZ, "--root", str(tree)],
-        input="1\nq\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = type_into_quiz(tree, "1\nq\n")
 
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
@@ -290,14 +283,7 @@ def test_an_answers_file_that_is_not_utf8_is_refused_untouched(tree: Path) -> No
 def test_pipe_never_replaces_an_answer_without_a_yes(tree: Path) -> None:
     (tree / "quiz" / "answers.txt").write_text("# mine\npid-one: 2\n")
 
-    done = subprocess.run(
-        [*QUIZ, "--root", str(tree), "--question", "pid-one", "--plain"],
-        input="1\nno\nq\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = type_into_quiz(tree, "1\nno\nq\n", "--question", "pid-one", "--plain")
 
     assert "Replace your saved answer `2` (line 2) with `1`? [y/N]" in done.stdout
     assert (tree / "quiz" / "answers.txt").read_text() == "# mine\npid-one: 2\n"
