@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -14,8 +15,11 @@ from grader import dockerfile
 from grader.checks.image import base_image_of
 from grader.checks.registry import Need, Outcome, Unavailable, check_kind, sentences
 from grader.engine import layers
+from grader.engine.build import BuildResult
 from grader.engine.progress import is_grader_label
 from grader.engine.session import ExerciseSession
+
+log = logging.getLogger(__name__)
 
 _EDIT_MARK = "\n# brickyard: a one-line edit to test the build cache\n"
 
@@ -54,6 +58,42 @@ def cache_reuse(session: ExerciseSession, params: CacheParams) -> Outcome:
             reused: [pip install]
     """
     before = session.image()
+    after = build_edited(session, params, "")
+    verdicts = compare_builds(session, before.image_id or "", after.image_id or "")
+    problems, evidence = judge(session, params, verdicts)
+    if problems:
+        # Another run's cleanup can remove a cached step image between the two
+        # builds (the legacy builder holds no claim on its cache), and the rebuild
+        # then misses it for no fault of the student's. Both builds are made once
+        # more, the first from the cache it just renewed; a Dockerfile in the wrong
+        # order misses the cache again, the same way.
+        log.warning(
+            "cache check after editing %s failed (%s); building both once more",
+            params.edit,
+            sentences(problems),
+        )
+        again = session.build_variant(session.context, variant_name(params, "-base"))
+        if again.ok:
+            after = build_edited(session, params, "-again")
+            verdicts = compare_builds(
+                session, again.image_id or "", after.image_id or ""
+            )
+            problems, evidence = judge(session, params, verdicts)
+    if problems:
+        return Outcome(False, sentences(problems), evidence)
+    expected = ", ".join(
+        [f"reused {p!r}" for p in params.reused]
+        + [f"rebuilt {p!r}" for p in params.rebuilt]
+    )
+    return Outcome(
+        True, f"After editing {params.edit} the rebuild {expected}.", evidence
+    )
+
+
+def build_edited(
+    session: ExerciseSession, params: CacheParams, suffix: str
+) -> BuildResult:
+    """Build a copy of the context with `params.edit` edited; raise if it fails."""
     with tempfile.TemporaryDirectory(prefix="brickyard-cache-") as scratch:
         copy = Path(scratch) / "context"
         shutil.copytree(session.context, copy, symlinks=True)
@@ -65,15 +105,25 @@ def cache_reuse(session: ExerciseSession, params: CacheParams) -> Outcome:
             )
         with target.open("a", encoding="utf-8") as handle:
             handle.write(params.append)
-        name = "edit-" + "".join(ch if ch.isalnum() else "-" for ch in params.edit)
-        after = session.build_variant(copy, name.lower().strip("-"))
+        after = session.build_variant(copy, variant_name(params, suffix))
     if not after.ok:
         raise Unavailable(
             f"the rebuild after editing {params.edit} failed: {after.error}",
             {"build log (last lines)": after.log_tail()},
         )
+    return after
 
-    verdicts = compare_builds(session, before.image_id or "", after.image_id or "")
+
+def variant_name(params: CacheParams, suffix: str) -> str:
+    """Name a build of this check's own, one per edited file: `edit-app-py`."""
+    name = "edit-" + "".join(ch if ch.isalnum() else "-" for ch in params.edit)
+    return name.lower().strip("-") + suffix
+
+
+def judge(
+    session: ExerciseSession, params: CacheParams, verdicts: list[layers.StepVerdict]
+) -> tuple[list[str], dict[str, object]]:
+    """Say what the rebuild did that the check forbids; the steps as evidence."""
     shown = written_instructions(session, verdicts) or [
         verdict.instruction for verdict in verdicts
     ]
@@ -102,15 +152,7 @@ def cache_reuse(session: ExerciseSession, params: CacheParams) -> Outcome:
                     + ("rebuilt" if want_reused else "taken from the cache")
                     + f" after only {params.edit} changed"
                 )
-    if problems:
-        return Outcome(False, sentences(problems), evidence)
-    expected = ", ".join(
-        [f"reused {p!r}" for p in params.reused]
-        + [f"rebuilt {p!r}" for p in params.rebuilt]
-    )
-    return Outcome(
-        True, f"After editing {params.edit} the rebuild {expected}.", evidence
-    )
+    return problems, evidence
 
 
 def compare_builds(
